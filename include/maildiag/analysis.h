@@ -1,0 +1,192 @@
+/* analysis.h - the analysis model: a plain C tree that extractors fill, rules read and formatters print.
+ * No GMime or PCRE2 type appears here (DESIGN §1). Every string is valid UTF-8, interned in the
+ * analysis' GStringChunk, so one md_analysis_free releases all of it. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#ifndef MD_API
+#define MD_API __attribute__ ((visibility ("default")))
+#endif
+
+/* A date as written and as UTC. utc is meaningful only when zone_known: a missing or unknown zone
+ * would otherwise invent a delay of hours (DESIGN §6). */
+typedef struct {
+    const char *raw;     /* NULL when the field had no date */
+    gint64 utc;          /* seconds since the epoch, UTC */
+    gint tz_offset_min;  /* the zone as written, when zone_known */
+    gboolean valid;      /* date and time were read */
+    gboolean zone_known; /* the zone was numeric or a known name */
+} MdDate;
+
+typedef struct {
+    const char *name;    /* NULL when absent */
+    const char *address; /* NULL for a group or an unparsable mailbox */
+} MdAddress;
+
+typedef struct {
+    const char *name;  /* as written */
+    const char *value; /* unfolded, RFC 2047 words decoded, valid UTF-8 */
+} MdHeader;
+
+/* One Received field. index 1 = oldest; position 0 = the topmost header field. */
+typedef struct {
+    guint index;
+    guint position;
+    const char *raw; /* unfolded field body */
+    const char *from_helo, *from_rdns, *from_ip;
+    const char *by, *via, *with, *id, *for_addr;
+    const char *tls; /* "TLS1.3 TLS_AES_256_GCM_SHA384", "TLS1.2", or NULL */
+    gboolean authenticated;
+    MdDate date;
+    gint64 delay_s; /* against the previous dated hop; meaningful when has_delay */
+    gboolean has_delay;
+    gboolean parse_ok; /* FALSE for lines that are not hops (qmail "invoked by uid") or damaged */
+} MdHop;
+
+typedef struct {
+    guint hop_count;
+    gint64 total_delay_s;   /* oldest dated hop to newest; has_total */
+    gint64 max_hop_delay_s; /* has_max */
+    guint slowest_hop;      /* hop index, 0 = none */
+    gboolean has_total, has_max;
+    gboolean clock_skew; /* a negative delay somewhere */
+} MdDelivery;
+
+typedef enum {
+    MD_LINE_ENDING_NONE, /* a single line without an end */
+    MD_LINE_ENDING_LF,
+    MD_LINE_ENDING_CRLF,
+    MD_LINE_ENDING_CR,
+    MD_LINE_ENDING_MIXED,
+} MdLineEnding;
+
+typedef struct {
+    const char *code; /* "invalid-utf8", "nul-bytes", "rule-limit", … */
+    gsize offset;     /* byte offset in the input, or 0 */
+    const char *item; /* header name, rule id, … or NULL */
+} MdWarning;
+
+typedef struct {
+    gsize bytes;
+    MdLineEnding line_ending;
+    GPtrArray *repaired; /* const char * tokens ("leading-blank-lines", …) */
+    GPtrArray *warnings; /* MdWarning * */
+} MdInput;
+
+typedef struct {
+    GPtrArray *from; /* MdAddress * */
+    GPtrArray *to;   /* MdAddress * */
+    const char *subject;
+    MdDate date;
+    const char *message_id;
+    const char *return_path;
+    const char *auto_submitted;
+    const char *list_id;
+} MdMessage;
+
+typedef enum {
+    MD_KIND_MESSAGE,
+    MD_KIND_HEADERS,
+    MD_KIND_BOUNCE,
+    MD_KIND_FEEDBACK,
+    MD_KIND_AUTO_REPLY,
+} MdKind;
+
+typedef enum {
+    MD_SEVERITY_NONE, /* no finding: only for a summary */
+    MD_SEVERITY_INFO,
+    MD_SEVERITY_NOTICE,
+    MD_SEVERITY_WARNING,
+    MD_SEVERITY_ERROR,
+} MdSeverity;
+
+typedef enum {
+    MD_VERDICT_OK,
+    MD_VERDICT_DELAYED,
+    MD_VERDICT_SPAM,
+    MD_VERDICT_REJECTED,
+    MD_VERDICT_DEFERRED,
+    MD_VERDICT_FEEDBACK,
+    MD_VERDICT_AUTO_REPLY,
+    MD_VERDICT_ERROR,
+} MdVerdict;
+
+typedef enum {
+    MD_SUBJECT_NONE,
+    MD_SUBJECT_MESSAGE,
+    MD_SUBJECT_HOP,
+    MD_SUBJECT_HEADER,
+    MD_SUBJECT_RECIPIENT,
+} MdSubjectKind;
+
+typedef struct {
+    const char *field; /* selector that matched: "header:X-Greylist", "hop.delay" */
+    const char *value; /* the text or number it matched against (bounded) */
+    const char *match; /* the matched part, or the comparison ("3600 >= 1800") */
+} MdEvidence;
+
+typedef struct {
+    const char *rule;
+    const char *category;
+    MdSeverity severity;
+    const char *title;
+    const char *advice; /* placeholders filled, sanitised */
+    MdSubjectKind subject_kind;
+    const char *subject; /* hop index as text, header name, recipient address */
+    GPtrArray *evidence; /* MdEvidence * */
+} MdFinding;
+
+typedef struct {
+    MdVerdict verdict;
+    MdSeverity severity;
+    int hard; /* -1 = null (no bounce), 0, 1 */
+    GPtrArray *categories; /* const char * */
+    const char *text;
+} MdSummary;
+
+typedef struct MdAnalysis MdAnalysis;
+struct MdAnalysis {
+    GStringChunk *strings; /* owns every const char * below */
+    const char *source;
+    guint index;
+    MdKind kind;
+    MdInput input;
+    MdMessage message;
+    GPtrArray *headers;  /* MdHeader *, top to bottom: the top-level header block */
+    GPtrArray *hops;     /* MdHop *, oldest first (index 1 first) */
+    MdDelivery delivery;
+    GPtrArray *auth;     /* filled by the header-analysis issue; empty for now */
+    GPtrArray *spam;     /* likewise */
+    gpointer bounce;     /* NULL until the bounce issue fills it */
+    GPtrArray *findings; /* MdFinding * */
+    MdSummary summary;
+};
+
+/* md_analysis_new - an empty analysis owning its string chunk (transfer full) */
+MD_API MdAnalysis *md_analysis_new (void);
+/* md_analysis_free - releases the analysis and every string and array it holds */
+MD_API void md_analysis_free (MdAnalysis *analysis);
+/* md_analysis_intern - copies @len bytes of @text into the analysis, made valid UTF-8 with NUL,
+ * CR and LF replaced, returns the copy (transfer none; lives as long as @analysis) */
+MD_API const char *md_analysis_intern (MdAnalysis *analysis, const char *text, gssize len);
+/* md_analysis_get_header - value of the first header field named @name (case-insensitive), or NULL */
+MD_API const char *md_analysis_get_header (const MdAnalysis *analysis, const char *name);
+/* md_analysis_count_header - how many top-level header fields are named @name */
+MD_API guint md_analysis_count_header (const MdAnalysis *analysis, const char *name);
+
+MD_API const char *md_kind_to_string (MdKind kind);
+MD_API const char *md_severity_to_string (MdSeverity severity);
+MD_API const char *md_verdict_to_string (MdVerdict verdict);
+MD_API const char *md_line_ending_to_string (MdLineEnding ending);
+/* md_duration_format - @seconds as a person reads it ("12s", "47m 5s", "2h 5m", "3d 4h", "-9m"),
+ * written into @buf of @size bytes; returns @buf */
+MD_API char *md_duration_format (gint64 seconds, char *buf, gsize size);
+/* md_severity_from_string - the severity named @text, or -1 */
+MD_API int md_severity_from_string (const char *text);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdAnalysis, md_analysis_free)
+
+G_END_DECLS

@@ -1,0 +1,159 @@
+/* analysis.c - the model's life cycle, string interning and enum names. Interning is where every
+ * string becomes valid UTF-8 without control line breaks, so formatters never check again. */
+#include <string.h>
+
+#include <maildiag/maildiag.h>
+
+G_DEFINE_QUARK (maildiag-error-quark, md_error)
+
+static void
+finding_free (gpointer data)
+{
+    MdFinding *finding = data;
+    if (finding->evidence != NULL)
+        g_ptr_array_unref (finding->evidence);
+    g_free (finding);
+}
+
+MdAnalysis *
+md_analysis_new (void)
+{
+    MdAnalysis *a = g_new0 (MdAnalysis, 1);
+    a->strings = g_string_chunk_new (4096);
+    a->source = "-";
+    a->input.repaired = g_ptr_array_new ();
+    a->input.warnings = g_ptr_array_new_with_free_func (g_free);
+    a->message.from = g_ptr_array_new_with_free_func (g_free);
+    a->message.to = g_ptr_array_new_with_free_func (g_free);
+    a->headers = g_ptr_array_new_with_free_func (g_free);
+    a->hops = g_ptr_array_new_with_free_func (g_free);
+    a->auth = g_ptr_array_new_with_free_func (g_free);
+    a->spam = g_ptr_array_new_with_free_func (g_free);
+    a->findings = g_ptr_array_new_with_free_func (finding_free);
+    a->summary.categories = g_ptr_array_new ();
+    a->summary.hard = -1;
+    return a;
+}
+
+void
+md_analysis_free (MdAnalysis *a)
+{
+    if (a == NULL)
+        return;
+    g_ptr_array_unref (a->input.repaired);
+    g_ptr_array_unref (a->input.warnings);
+    g_ptr_array_unref (a->message.from);
+    g_ptr_array_unref (a->message.to);
+    g_ptr_array_unref (a->headers);
+    g_ptr_array_unref (a->hops);
+    g_ptr_array_unref (a->auth);
+    g_ptr_array_unref (a->spam);
+    g_ptr_array_unref (a->findings);
+    g_ptr_array_unref (a->summary.categories);
+    g_string_chunk_free (a->strings);
+    g_free (a);
+}
+
+const char *
+md_analysis_intern (MdAnalysis *a, const char *text, gssize len)
+{
+    if (text == NULL)
+        return NULL;
+    gsize n = len < 0 ? strlen (text) : (gsize) len;
+    gboolean clean = g_utf8_validate_len (text, n, NULL);
+    for (gsize i = 0; clean && i < n; i++)
+        if (text[i] == '\r' || text[i] == '\n')
+            clean = FALSE;
+    if (clean)
+        return g_string_chunk_insert_len (a->strings, text, (gssize) n);
+    /* NUL, CR and LF become spaces (folded text is unfolded), then invalid bytes become U+FFFD. */
+    g_autofree char *spaced = g_malloc (n + 1);
+    for (gsize i = 0; i < n; i++)
+        spaced[i] = text[i] == '\0' || text[i] == '\r' || text[i] == '\n' ? ' ' : text[i];
+    spaced[n] = '\0';
+    if (g_utf8_validate_len (spaced, n, NULL))
+        return g_string_chunk_insert_len (a->strings, spaced, (gssize) n);
+    g_autofree char *valid = g_utf8_make_valid (spaced, (gssize) n);
+    return g_string_chunk_insert (a->strings, valid);
+}
+
+const char *
+md_analysis_get_header (const MdAnalysis *a, const char *name)
+{
+    for (guint i = 0; i < a->headers->len; i++) {
+        const MdHeader *h = g_ptr_array_index (a->headers, i);
+        if (g_ascii_strcasecmp (h->name, name) == 0)
+            return h->value;
+    }
+    return NULL;
+}
+
+guint
+md_analysis_count_header (const MdAnalysis *a, const char *name)
+{
+    guint n = 0;
+    for (guint i = 0; i < a->headers->len; i++) {
+        const MdHeader *h = g_ptr_array_index (a->headers, i);
+        if (g_ascii_strcasecmp (h->name, name) == 0)
+            n++;
+    }
+    return n;
+}
+
+static const char *const kind_names[] = { "message", "headers", "bounce", "feedback", "auto-reply" };
+static const char *const severity_names[] = { "none", "info", "notice", "warning", "error" };
+static const char *const verdict_names[] = { "ok",       "delayed",  "spam",       "rejected",
+                                             "deferred", "feedback", "auto-reply", "error" };
+static const char *const ending_names[] = { "none", "lf", "crlf", "cr", "mixed" };
+
+const char *
+md_kind_to_string (MdKind kind)
+{
+    return (guint) kind < G_N_ELEMENTS (kind_names) ? kind_names[kind] : "message";
+}
+
+const char *
+md_severity_to_string (MdSeverity severity)
+{
+    return (guint) severity < G_N_ELEMENTS (severity_names) ? severity_names[severity] : "none";
+}
+
+int
+md_severity_from_string (const char *text)
+{
+    for (guint i = 1; i < G_N_ELEMENTS (severity_names); i++)
+        if (g_strcmp0 (text, severity_names[i]) == 0)
+            return (int) i;
+    return -1;
+}
+
+const char *
+md_verdict_to_string (MdVerdict verdict)
+{
+    return (guint) verdict < G_N_ELEMENTS (verdict_names) ? verdict_names[verdict] : "error";
+}
+
+const char *
+md_line_ending_to_string (MdLineEnding ending)
+{
+    return (guint) ending < G_N_ELEMENTS (ending_names) ? ending_names[ending] : "mixed";
+}
+
+char *
+md_duration_format (gint64 seconds, char *buf, gsize size)
+{
+    const char *sign = seconds < 0 ? "-" : "";
+    guint64 s = seconds < 0 ? (guint64) (-(seconds + 1)) + 1 : (guint64) seconds;
+    guint64 parts[4] = { s / 86400, s % 86400 / 3600, s % 3600 / 60, s % 60 };
+    static const char units[] = "dhms";
+    /* Two units at most, the second left out when zero: a person asks "how long". */
+    guint first = 0;
+    while (first < 3 && parts[first] == 0)
+        first++;
+    if (first < 3 && parts[first + 1] != 0)
+        g_snprintf (buf, size, "%s%" G_GUINT64_FORMAT "%c %" G_GUINT64_FORMAT "%c", sign,
+                    parts[first], units[first], parts[first + 1], units[first + 1]);
+    else
+        g_snprintf (buf, size, "%s%" G_GUINT64_FORMAT "%c", sign, parts[first], units[first]);
+    return buf;
+}

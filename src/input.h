@@ -1,0 +1,36 @@
+/* input.h - bytes in: bounded reading, mbox splitting, paste repair, line endings (private).
+ * Knows nothing of MIME; works on (pointer, length), never assumes NUL termination. */
+#pragma once
+#include <stdio.h>
+#include <maildiag/maildiag.h>
+
+/* md_input_read_fd - reads all of @fd (file or pipe) up to @max_size bytes (0: no limit).
+ * Over the limit: NULL with MD_ERROR_TOO_BIG, unless @keep_over is set, then the whole input is
+ * returned and *over set. (transfer full) */
+GBytes *md_input_read_fd (int fd, gsize max_size, gboolean keep_over, gboolean *over,
+                          GError **error);
+
+/* md_input_is_mbox - TRUE when @data starts with an mbox "From " separator line */
+gboolean md_input_is_mbox (const char *data, gsize len);
+
+/* A streaming mbox splitter over a stdio stream: memory is bounded by the largest message. */
+typedef struct MdMboxReader MdMboxReader;
+MdMboxReader *md_mbox_reader_new (FILE *stream);
+/* md_mbox_reader_next - the next message, its From_ line excluded, ">From " unquoted lines left as
+ * they are; *data is valid until the next call. Returns FALSE at the end or on error (@error set). */
+gboolean md_mbox_reader_next (MdMboxReader *reader, const char **data, gsize *len,
+                              const char **from_line, gsize *from_line_len, GError **error);
+void md_mbox_reader_free (MdMboxReader *reader);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdMboxReader, md_mbox_reader_free)
+
+/* md_input_line_ending - the line ending style of @data */
+MdLineEnding md_input_line_ending (const char *data, gsize len);
+
+/* md_input_looks_binary - TRUE when @data is not mail text at all (mostly control bytes) */
+gboolean md_input_looks_binary (const char *data, gsize len);
+
+/* md_input_repair - repairs a pasted or damaged message for parsing: leading blank lines, a UTF-8
+ * BOM, "> " quoting, a uniform indent, CR-only and mixed line ends (→ LF), no blank line after the
+ * headers, NUL bytes. Appends a token to @repaired (static strings) for each repair made. Returns a
+ * new buffer (transfer full) of *out_len bytes, or NULL when nothing needed repair. */
+char *md_input_repair (const char *data, gsize len, gsize *out_len, GPtrArray *repaired);

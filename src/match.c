@@ -1,0 +1,447 @@
+/* match.c - selectors: one static table maps a rule key to a model field, its type, scope and cost;
+ * conditions test those fields for one subject. Selectors the model cannot fill yet (bounce, auth,
+ * spam) are rows without a getter, so adding one is a getter, not an engine change (DESIGN §4). */
+#include <string.h>
+
+#include <maildiag/maildiag.h>
+
+#include "match.h"
+
+/* ---- getters ---- */
+
+static gboolean
+get_header (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor, GString *buf,
+            MdValue *out)
+{
+    (void) item, (void) buf;
+    for (; *cursor < a->headers->len; (*cursor)++) {
+        const MdHeader *h = g_ptr_array_index (a->headers, *cursor);
+        if (h->name != NULL && g_ascii_strcasecmp (h->name, arg) == 0) {
+            (*cursor)++;
+            out->text = h->value != NULL ? h->value : "";
+            out->len = strlen (out->text);
+            out->header = h->name;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+static gboolean
+get_header_count (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor,
+                  GString *buf, MdValue *out)
+{
+    (void) item, (void) buf;
+    if ((*cursor)++ > 0)
+        return FALSE;
+    out->number = md_analysis_count_header (a, arg);
+    for (guint i = 0; i < a->headers->len; i++) {
+        const MdHeader *h = g_ptr_array_index (a->headers, i);
+        if (h->name != NULL && g_ascii_strcasecmp (h->name, arg) == 0) {
+            out->header = h->name;
+            break;
+        }
+    }
+    return TRUE;
+}
+
+static gboolean
+get_kind (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor, GString *buf,
+          MdValue *out)
+{
+    (void) item, (void) arg, (void) buf;
+    if ((*cursor)++ > 0)
+        return FALSE;
+    out->text = md_kind_to_string (a->kind);
+    out->len = strlen (out->text);
+    return TRUE;
+}
+
+static gboolean
+get_hop_count (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor,
+               GString *buf, MdValue *out)
+{
+    (void) item, (void) arg, (void) buf;
+    if ((*cursor)++ > 0)
+        return FALSE;
+    out->number = a->hops->len; /* the array, not delivery.hop_count: it cannot disagree */
+    return TRUE;
+}
+
+static gboolean
+get_total_delay (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor,
+                 GString *buf, MdValue *out)
+{
+    (void) item, (void) arg, (void) buf;
+    if ((*cursor)++ > 0 || !a->delivery.has_total)
+        return FALSE;
+    out->number = (double) a->delivery.total_delay_s;
+    return TRUE;
+}
+
+static gboolean
+get_max_delay (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor,
+               GString *buf, MdValue *out)
+{
+    (void) item, (void) arg, (void) buf;
+    if ((*cursor)++ > 0 || !a->delivery.has_max)
+        return FALSE;
+    out->number = (double) a->delivery.max_hop_delay_s;
+    return TRUE;
+}
+
+/* Hop getters: @item is the hop; one value at most. */
+#define HOP_GETTER(fn_name)                                                                        \
+    static gboolean fn_name##_one (const MdHop *hop, GString *buf, MdValue *out);                  \
+    static gboolean fn_name (const MdAnalysis *a, gconstpointer item, const char *arg,             \
+                             guint *cursor, GString *buf, MdValue *out)                            \
+    {                                                                                              \
+        (void) a, (void) arg;                                                                      \
+        if ((*cursor)++ > 0)                                                                       \
+            return FALSE;                                                                          \
+        out->hop = item;                                                                           \
+        return fn_name##_one (item, buf, out);                                                     \
+    }                                                                                              \
+    static gboolean fn_name##_one (const MdHop *hop, GString *buf, MdValue *out)
+
+static gboolean
+set_text (const char *text, MdValue *out)
+{
+    if (text == NULL)
+        return FALSE;
+    out->text = text;
+    out->len = strlen (text);
+    return TRUE;
+}
+
+HOP_GETTER (get_hop_delay)
+{
+    (void) buf;
+    if (!hop->has_delay)
+        return FALSE;
+    out->number = (double) hop->delay_s;
+    return TRUE;
+}
+
+HOP_GETTER (get_hop_with)
+{
+    (void) buf;
+    return set_text (hop->with, out);
+}
+
+HOP_GETTER (get_hop_by)
+{
+    (void) buf;
+    return set_text (hop->by, out);
+}
+
+HOP_GETTER (get_hop_tls)
+{
+    (void) buf;
+    return set_text (hop->tls, out);
+}
+
+/* hop.from: "helo rdns [ip]", absent parts left out, so "^\S+ \S+ \[" style patterns stay simple */
+HOP_GETTER (get_hop_from)
+{
+    g_string_truncate (buf, 0);
+    if (hop->from_helo != NULL)
+        g_string_append (buf, hop->from_helo);
+    if (hop->from_rdns != NULL)
+        g_string_append_printf (buf, "%s%s", buf->len > 0 ? " " : "", hop->from_rdns);
+    if (hop->from_ip != NULL)
+        g_string_append_printf (buf, "%s[%s]", buf->len > 0 ? " " : "", hop->from_ip);
+    if (buf->len == 0)
+        return FALSE;
+    out->text = buf->str;
+    out->len = buf->len;
+    return TRUE;
+}
+
+HOP_GETTER (get_hop_index)
+{
+    (void) buf;
+    out->number = hop->index;
+    return TRUE;
+}
+
+HOP_GETTER (get_hop_position)
+{
+    (void) buf;
+    out->number = hop->position;
+    return TRUE;
+}
+
+/* hop.skewed: 1 when this hop's delay or a neighbour's is negative, else 0 (dated hops only). A
+ * clock that is behind makes its own hop's delay negative and inflates the next one by as much;
+ * one that is ahead inflates its own and makes the next negative (samples/clock-skew.eml: -8m 57s
+ * then 9m 2s). Either way the positive delay beside a negative one is not a real wait. */
+static gboolean
+get_hop_skewed (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor,
+                GString *buf, MdValue *out)
+{
+    (void) arg, (void) buf;
+    const MdHop *hop = item;
+    if ((*cursor)++ > 0 || !hop->has_delay)
+        return FALSE;
+    guint i = hop->index - 1; /* index 1 is the first element; search if the model says otherwise */
+    if (i >= a->hops->len || g_ptr_array_index (a->hops, i) != hop)
+        for (i = 0; i < a->hops->len && g_ptr_array_index (a->hops, i) != hop; i++)
+            ;
+    gboolean skewed = hop->delay_s < 0;
+    for (int d = -1; d <= 1; d += 2) {
+        gint64 j = (gint64) i + d;
+        if (j >= 0 && j < (gint64) a->hops->len) {
+            const MdHop *next = g_ptr_array_index (a->hops, (guint) j);
+            skewed |= next->has_delay && next->delay_s < 0;
+        }
+    }
+    out->hop = hop;
+    out->number = skewed;
+    return TRUE;
+}
+
+/* The table. Rows without a getter name fields a later issue fills (bounce recipients, auth
+ * results, spam verdicts): rules may use them now and simply do not match yet. Cost: 0 numbers,
+ * 1 short enumerated strings, 2 hop fields, 3 header values, 4 long free text. */
+static const MdSelector selectors[] = {
+    { "header:", TRUE, MD_VALUE_STRING, MD_SCOPE_MESSAGE, 3, get_header },
+    { "header-count:", TRUE, MD_VALUE_NUMBER, MD_SCOPE_MESSAGE, 0, get_header_count },
+    { "kind", FALSE, MD_VALUE_STRING, MD_SCOPE_MESSAGE, 1, get_kind },
+    { "hop-count", FALSE, MD_VALUE_NUMBER, MD_SCOPE_MESSAGE, 0, get_hop_count },
+    { "total.delay", FALSE, MD_VALUE_DURATION, MD_SCOPE_MESSAGE, 0, get_total_delay },
+    { "max.delay", FALSE, MD_VALUE_DURATION, MD_SCOPE_MESSAGE, 0, get_max_delay },
+    { "hop.delay", FALSE, MD_VALUE_DURATION, MD_SCOPE_HOP, 0, get_hop_delay },
+    { "hop.skewed", FALSE, MD_VALUE_NUMBER, MD_SCOPE_HOP, 0, get_hop_skewed },
+    { "hop.index", FALSE, MD_VALUE_NUMBER, MD_SCOPE_HOP, 0, get_hop_index },
+    { "hop.position", FALSE, MD_VALUE_NUMBER, MD_SCOPE_HOP, 0, get_hop_position },
+    { "hop.with", FALSE, MD_VALUE_STRING, MD_SCOPE_HOP, 2, get_hop_with },
+    { "hop.by", FALSE, MD_VALUE_STRING, MD_SCOPE_HOP, 2, get_hop_by },
+    { "hop.from", FALSE, MD_VALUE_STRING, MD_SCOPE_HOP, 2, get_hop_from },
+    { "hop.tls", FALSE, MD_VALUE_STRING, MD_SCOPE_HOP, 2, get_hop_tls },
+    /* bounce recipients (DESIGN §3 bounce.recipients[]) */
+    { "status", FALSE, MD_VALUE_STRING, MD_SCOPE_RECIPIENT, 1, NULL },
+    { "reply", FALSE, MD_VALUE_NUMBER, MD_SCOPE_RECIPIENT, 0, NULL },
+    { "action", FALSE, MD_VALUE_STRING, MD_SCOPE_RECIPIENT, 1, NULL },
+    { "smtp-command", FALSE, MD_VALUE_STRING, MD_SCOPE_RECIPIENT, 1, NULL },
+    { "remote-mta", FALSE, MD_VALUE_STRING, MD_SCOPE_RECIPIENT, 2, NULL },
+    { "recipient", FALSE, MD_VALUE_STRING, MD_SCOPE_RECIPIENT, 2, NULL },
+    { "diagnostic", FALSE, MD_VALUE_STRING, MD_SCOPE_RECIPIENT, 4, NULL },
+    { "human-text", FALSE, MD_VALUE_STRING, MD_SCOPE_MESSAGE, 4, NULL },
+    /* auth.<method> (result), auth.<method>.<prop> (smtp.mailfrom, header.d, …) */
+    { "auth.", TRUE, MD_VALUE_STRING, MD_SCOPE_MESSAGE, 2, NULL },
+    { "spam.score", FALSE, MD_VALUE_NUMBER, MD_SCOPE_MESSAGE, 0, NULL },
+    { "spam.verdict", FALSE, MD_VALUE_STRING, MD_SCOPE_MESSAGE, 1, NULL },
+};
+
+const MdSelector *
+md_selector_lookup (const char *key, const char **arg)
+{
+    for (guint i = 0; i < G_N_ELEMENTS (selectors); i++) {
+        const MdSelector *s = &selectors[i];
+        if (s->prefix) {
+            gsize n = strlen (s->name);
+            if (strncmp (key, s->name, n) == 0) {
+                *arg = key + n;
+                return s;
+            }
+        } else if (strcmp (key, s->name) == 0) {
+            *arg = NULL;
+            return s;
+        }
+    }
+    return NULL;
+}
+
+/* ---- numeric conditions ---- */
+
+static const char *const op_names[] = { "<", "<=", ">", ">=", "==", "!=" };
+
+const char *
+md_op_to_string (MdOp op)
+{
+    return (guint) op < G_N_ELEMENTS (op_names) ? op_names[op] : "?";
+}
+
+void
+md_cond_clear (MdCond *cond)
+{
+    g_clear_pointer (&cond->key, g_free);
+    g_clear_pointer (&cond->arg, g_free);
+    g_clear_pointer (&cond->pattern, md_pattern_free);
+}
+
+/* Numbers are plain decimals: no exponent, hex, inf or nan (which strtod would take), at most 15
+ * significant digits so a double holds them exactly. */
+#define MD_NUMBER_MAX_DIGITS 15
+
+static gboolean
+parse_one (const char *p, const char *end, MdValueType type, MdComparison *out, char **message)
+{
+    while (p < end && g_ascii_isspace (*p))
+        p++;
+    while (end > p && g_ascii_isspace (end[-1]))
+        end--;
+    g_autofree char *item = g_strndup (p, (gsize) (end - p));
+    static const struct {
+        const char *text;
+        MdOp op;
+    } ops[] = { { "<=", MD_OP_LE }, { ">=", MD_OP_GE }, { "==", MD_OP_EQ },
+                { "!=", MD_OP_NE }, { "<", MD_OP_LT },  { ">", MD_OP_GT } };
+    guint i;
+    for (i = 0; i < G_N_ELEMENTS (ops); i++)
+        if (g_str_has_prefix (item, ops[i].text))
+            break;
+    if (i == G_N_ELEMENTS (ops)) {
+        *message = g_strdup_printf ("expected an operator (< <= > >= == !=) at '%s'", item);
+        return FALSE;
+    }
+    out->op = ops[i].op;
+    const char *q = item + strlen (ops[i].text);
+    while (g_ascii_isspace (*q))
+        q++;
+    const char *number = q;
+    if (*q == '-' || *q == '+')
+        q++;
+    guint digits = 0;
+    for (; g_ascii_isdigit (*q); q++)
+        digits++;
+    if (digits > 0 && *q == '.' && g_ascii_isdigit (q[1]))
+        for (q++; g_ascii_isdigit (*q); q++)
+            digits++;
+    if (digits == 0 || digits > MD_NUMBER_MAX_DIGITS) {
+        *message = g_strdup_printf ("expected a number after '%s' in '%s'", ops[i].text, item);
+        return FALSE;
+    }
+    out->number = g_ascii_strtod (number, NULL);
+    if (*q != '\0' && type != MD_VALUE_DURATION) {
+        *message = g_strdup_printf ("unexpected '%s' after the number in '%s' (units are for "
+                                    "durations only)",
+                                    q, item);
+        return FALSE;
+    }
+    if (*q != '\0') {
+        static const struct {
+            char unit;
+            double seconds;
+        } units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+        guint u;
+        for (u = 0; u < G_N_ELEMENTS (units); u++)
+            if (*q == units[u].unit)
+                break;
+        if (u == G_N_ELEMENTS (units) || q[1] != '\0') {
+            *message = g_strdup_printf ("unknown unit '%s' in '%s' (s, m, h or d)", q, item);
+            return FALSE;
+        }
+        out->number *= units[u].seconds;
+    }
+    return TRUE;
+}
+
+gboolean
+md_cond_parse_numeric (MdCond *cond, const char *text, char **message)
+{
+    cond->n_cmp = 0;
+    const char *p = text;
+    for (;;) {
+        const char *comma = strchr (p, ',');
+        const char *end = comma != NULL ? comma : p + strlen (p);
+        if (cond->n_cmp == MD_COND_MAX_COMPARISONS) {
+            *message = g_strdup_printf ("more than %d comparisons", MD_COND_MAX_COMPARISONS);
+            return FALSE;
+        }
+        if (!parse_one (p, end, cond->selector->type, &cond->cmp[cond->n_cmp], message))
+            return FALSE;
+        cond->n_cmp++;
+        if (comma == NULL)
+            return TRUE;
+        p = comma + 1;
+    }
+}
+
+static gboolean
+compare (double value, const MdComparison *c)
+{
+    switch (c->op) {
+    case MD_OP_LT:
+        return value < c->number;
+    case MD_OP_LE:
+        return value <= c->number;
+    case MD_OP_GT:
+        return value > c->number;
+    case MD_OP_GE:
+        return value >= c->number;
+    case MD_OP_EQ:
+        return value == c->number;
+    case MD_OP_NE:
+        return value != c->number;
+    }
+    return FALSE;
+}
+
+/* ---- evaluation ---- */
+
+static gboolean
+test_value (const MdCond *cond, MdMatchRun *run, const MdValue *value, MdCondHit *hit)
+{
+    if (cond->selector->type != MD_VALUE_STRING) {
+        for (guint i = 0; i < cond->n_cmp; i++)
+            if (!compare (value->number, &cond->cmp[i]))
+                return FALSE;
+        if (hit != NULL)
+            *hit = (MdCondHit){ *value, 0, 0 };
+        return TRUE;
+    }
+    if (run->data == NULL)
+        run->data = pcre2_match_data_create (run->data_pairs > 0 ? run->data_pairs : 1, NULL);
+    gsize start = 0, end = 0;
+    MdMatch m = md_pattern_match (cond->pattern, value->text, value->len, run->data, run->context,
+                                  &start, &end);
+    if (m == MD_MATCH_LIMIT)
+        run->limit_hit = TRUE;
+    if (m != MD_MATCH_YES)
+        return FALSE;
+    if (hit != NULL)
+        *hit = (MdCondHit){ *value, start, end };
+    return TRUE;
+}
+
+static gboolean
+test_item (const MdCond *cond, MdMatchRun *run, gconstpointer item, MdCondHit *hit)
+{
+    guint cursor = 0;
+    MdValue value;
+    for (;;) {
+        value = (MdValue){ NULL, 0, 0, NULL, NULL };
+        if (!cond->selector->get (run->analysis, item, cond->arg, &cursor, run->buf, &value))
+            return FALSE;
+        if (test_value (cond, run, &value, hit))
+            return TRUE;
+    }
+}
+
+gboolean
+md_cond_eval (const MdCond *cond, const MdSubject *subject, MdMatchRun *run, MdCondHit *hit)
+{
+    const MdSelector *s = cond->selector;
+    if (s->get == NULL)
+        return FALSE;
+    switch (s->scope) {
+    case MD_SCOPE_MESSAGE:
+        return test_item (cond, run, NULL, hit);
+    case MD_SCOPE_HOP: {
+        const GPtrArray *hops = run->analysis->hops;
+        if (subject->scope == MD_SCOPE_HOP)
+            return subject->index < hops->len &&
+                   test_item (cond, run, g_ptr_array_index (hops, subject->index), hit);
+        for (guint i = 0; i < hops->len; i++) /* any hop */
+            if (test_item (cond, run, g_ptr_array_index (hops, i), hit))
+                return TRUE;
+        return FALSE;
+    }
+    case MD_SCOPE_RECIPIENT:
+        /* The model has no recipients yet (bounce issue); their selectors have no getter. */
+        return FALSE;
+    }
+    return FALSE;
+}

@@ -1,0 +1,168 @@
+/* message.c - the GMime boundary: parses a message from memory and copies what the model needs
+ * (headers, addresses, date, Received bodies). No GMime pointer outlives a call here (STYLE §5).
+ * Only this file includes <gmime/gmime.h> (STYLE §1). */
+#include <string.h>
+#include <gmime/gmime.h>
+
+#include "date.h"
+#include "message.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeParser, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeMessage, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeStream, g_object_unref)
+
+void
+md_message_init (void)
+{
+    static gsize done = 0;
+    if (g_once_init_enter (&done)) {
+        g_mime_init ();
+        g_once_init_leave (&done, 1);
+    }
+}
+
+gboolean
+md_message_decode_date (const char *text, gint64 *utc, int *tz_offset_min)
+{
+    md_message_init ();
+    GDateTime *dt = g_mime_utils_header_decode_date (text);
+    if (dt == NULL)
+        return FALSE;
+    *utc = g_date_time_to_unix (dt);
+    *tz_offset_min = (int) (g_date_time_get_utc_offset (dt) / G_TIME_SPAN_MINUTE);
+    g_date_time_unref (dt);
+    return TRUE;
+}
+
+/* Unfolds a raw header value: CRLF/LF followed by white space becomes that white space (RFC 5322
+ * §2.2.3), leading and trailing white space trimmed. (transfer full) */
+static char *
+unfold (const char *raw)
+{
+    gsize n = strlen (raw);
+    char *out = g_malloc (n + 1);
+    gsize o = 0;
+    for (gsize i = 0; i < n; i++) {
+        if (raw[i] == '\r' || raw[i] == '\n')
+            continue;
+        out[o++] = raw[i];
+    }
+    out[o] = '\0';
+    return g_strstrip (out);
+}
+
+static void
+add_addresses (MdAnalysis *analysis, GPtrArray *into, InternetAddressList *list)
+{
+    if (list == NULL)
+        return;
+    int count = internet_address_list_length (list);
+    for (int i = 0; i < count; i++) {
+        InternetAddress *ia = internet_address_list_get_address (list, i);
+        MdAddress *address = g_new0 (MdAddress, 1);
+        const char *name = internet_address_get_name (ia);
+        if (name != NULL && *name != '\0')
+            address->name = md_analysis_intern (analysis, name, -1);
+        if (INTERNET_ADDRESS_IS_MAILBOX (ia)) {
+            const char *addr = internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (ia));
+            if (addr != NULL && *addr != '\0')
+                address->address = md_analysis_intern (analysis, addr, -1);
+        }
+        g_ptr_array_add (into, address);
+    }
+}
+
+/* Copies one header list into the model; Received bodies go to @received as well. */
+static void
+add_headers (MdAnalysis *analysis, GMimeHeaderList *list, GPtrArray *received)
+{
+    int count = g_mime_header_list_get_count (list);
+    for (int i = 0; i < count; i++) {
+        GMimeHeader *header = g_mime_header_list_get_header_at (list, i);
+        const char *name = g_mime_header_get_name (header);
+        const char *raw = g_mime_header_get_raw_value (header);
+        if (name == NULL)
+            continue;
+        g_autofree char *body = unfold (raw != NULL ? raw : "");
+        MdHeader *h = g_new0 (MdHeader, 1);
+        h->name = md_analysis_intern (analysis, name, -1);
+        if (received != NULL && g_ascii_strcasecmp (name, "Received") == 0) {
+            /* Received bodies are not RFC 2047 text: keep them as written. */
+            h->value = md_analysis_intern (analysis, body, -1);
+            g_ptr_array_add (received, (gpointer) h->value);
+        } else {
+            /* RFC 2047 words decoded (Subject, From); an undecodable word stays as written. */
+            g_autofree char *decoded = g_mime_utils_header_decode_text (NULL, body);
+            h->value = md_analysis_intern (analysis, decoded != NULL ? decoded : body, -1);
+        }
+        g_ptr_array_add (analysis->headers, h);
+    }
+}
+
+/* The address inside "<…>" of Return-Path, or the text itself. */
+static const char *
+angle_address (MdAnalysis *analysis, const char *value)
+{
+    if (value == NULL)
+        return NULL;
+    const char *lt = strchr (value, '<');
+    const char *gt = lt != NULL ? strchr (lt, '>') : NULL;
+    if (lt != NULL && gt != NULL)
+        return md_analysis_intern (analysis, lt + 1, gt - lt - 1);
+    return value;
+}
+
+static void
+copy_message (MdAnalysis *analysis, GMimeMessage *message, GPtrArray *received)
+{
+    add_headers (analysis, g_mime_object_get_header_list (GMIME_OBJECT (message)), received);
+    /* DESIGN §6: top-level Content-* fields live on the MIME part, not in the message's list. */
+    GMimeObject *body = g_mime_message_get_mime_part (message);
+    if (body != NULL)
+        add_headers (analysis, g_mime_object_get_header_list (body), NULL);
+
+    MdMessage *m = &analysis->message;
+    add_addresses (analysis, m->from, g_mime_message_get_from (message));
+    add_addresses (analysis, m->to, g_mime_message_get_to (message));
+    const char *subject = g_mime_message_get_subject (message);
+    m->subject = subject != NULL ? md_analysis_intern (analysis, subject, -1) : NULL;
+    const char *message_id = g_mime_message_get_message_id (message);
+    m->message_id = message_id != NULL ? md_analysis_intern (analysis, message_id, -1) : NULL;
+    m->return_path = angle_address (analysis, md_analysis_get_header (analysis, "Return-Path"));
+    m->auto_submitted = md_analysis_get_header (analysis, "Auto-Submitted");
+    m->list_id = md_analysis_get_header (analysis, "List-Id");
+    const char *date = md_analysis_get_header (analysis, "Date");
+    if (date != NULL) {
+        md_date_parse (date, strlen (date), &m->date);
+        m->date.raw = date;
+    }
+}
+
+static gboolean
+parse_stream (MdAnalysis *analysis, GMimeStream *stream, GPtrArray *received)
+{
+    g_autoptr (GMimeParser) parser = g_mime_parser_new_with_stream (stream);
+    g_autoptr (GMimeMessage) message = g_mime_parser_construct_message (parser, NULL);
+    if (message == NULL)
+        return FALSE;
+    copy_message (analysis, message, received);
+    return TRUE;
+}
+
+gboolean
+md_message_parse (MdAnalysis *analysis, const char *data, gsize len, GPtrArray *received)
+{
+    md_message_init ();
+    /* A byte array that borrows @data: no copy of the message (DESIGN §6: a memory stream). It
+     * outlives the stream and every GMime object, which may keep substreams of it. */
+    GByteArray *array = g_byte_array_new_take ((guint8 *) data, len);
+    gboolean ok;
+    {
+        g_autoptr (GMimeStream) stream = g_mime_stream_mem_new_with_byte_array (array);
+        g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (stream), FALSE);
+        ok = parse_stream (analysis, stream, received);
+    }
+    (void) g_byte_array_steal (array, NULL); /* the bytes are the caller's */
+    g_byte_array_unref (array);
+    return ok;
+}

@@ -1,0 +1,216 @@
+/* output-text.c - the readable report: a summary line, findings with advice, the hop table.
+ * Colour only when the caller says so (a TTY without NO_COLOR: the CLI decides). */
+#include <string.h>
+
+#include <maildiag/maildiag.h>
+
+#define ADVICE_WIDTH 76 /* wrap advice for an 80-column terminal, after the indent */
+#define CELL_MAX 44 /* a host name longer than this is cut with "…": the line stays readable */
+
+typedef struct {
+    const char *bold, *dim, *red, *yellow, *green, *cyan, *reset;
+} Palette;
+
+static const Palette plain = { "", "", "", "", "", "", "" };
+static const Palette ansi = { "\033[1m", "\033[2m", "\033[31m", "\033[33m", "\033[32m", "\033[36m",
+                              "\033[0m" };
+
+static const char *
+severity_colour (const Palette *p, MdSeverity severity)
+{
+    switch (severity) {
+    case MD_SEVERITY_ERROR:
+        return p->red;
+    case MD_SEVERITY_WARNING:
+        return p->yellow;
+    case MD_SEVERITY_NOTICE:
+        return p->cyan;
+    default:
+        return p->dim;
+    }
+}
+
+static const char *
+verdict_colour (const Palette *p, MdVerdict verdict)
+{
+    switch (verdict) {
+    case MD_VERDICT_OK:
+        return p->green;
+    case MD_VERDICT_DELAYED:
+    case MD_VERDICT_DEFERRED:
+    case MD_VERDICT_SPAM:
+        return p->yellow;
+    default:
+        return p->red;
+    }
+}
+
+/* Appends @text wrapped at ADVICE_WIDTH, each line after the first indented by @indent. */
+static void
+append_wrapped (GString *out, const char *text, const char *indent)
+{
+    gsize column = 0;
+    const char *p = text;
+    while (*p != '\0') {
+        while (*p == ' ')
+            p++;
+        const char *word = p;
+        while (*p != '\0' && *p != ' ')
+            p++;
+        gsize n = (gsize) (p - word);
+        if (n == 0)
+            break;
+        if (column > 0 && column + 1 + n > ADVICE_WIDTH) {
+            g_string_append_printf (out, "\n%s", indent);
+            column = 0;
+        } else if (column > 0) {
+            g_string_append_c (out, ' ');
+            column++;
+        }
+        g_string_append_len (out, word, (gssize) n);
+        column += (gsize) g_utf8_strlen (word, (gssize) n);
+    }
+    g_string_append_c (out, '\n');
+}
+
+/* Appends @text cut to @width characters with "…" (UTF-8 aware). */
+static void
+append_cut (GString *out, const char *text, guint width)
+{
+    if (text == NULL)
+        text = "-";
+    if (g_utf8_strlen (text, -1) > (glong) width) {
+        const char *cut = g_utf8_offset_to_pointer (text, width - 1);
+        g_string_append_len (out, text, cut - text);
+        g_string_append (out, "…");
+    } else {
+        g_string_append (out, text);
+    }
+}
+
+static const char *
+hop_from (const MdHop *hop, char *buf, gsize size)
+{
+    const char *name = hop->from_rdns != NULL ? hop->from_rdns : hop->from_helo;
+    if (name != NULL && hop->from_ip != NULL)
+        g_snprintf (buf, size, "%s [%s]", name, hop->from_ip);
+    else if (name != NULL || hop->from_ip != NULL)
+        g_snprintf (buf, size, "%s", name != NULL ? name : hop->from_ip);
+    else
+        return NULL;
+    return buf;
+}
+
+static void
+append_hops (GString *out, const MdAnalysis *a, const Palette *p)
+{
+    const MdDelivery *d = &a->delivery;
+    char buf[64];
+    g_string_append_printf (out, "\n%sReceived chain%s (oldest first)\n", p->bold, p->reset);
+    if (a->hops->len == 0) {
+        g_string_append (out, "  no Received fields\n");
+        return;
+    }
+    /* Two lines a hop keep the table inside 80 columns: the route, then how it was carried. */
+    g_string_append_printf (out, "%s  %-3s %-19s  %-8s  %s%s\n", p->dim, "#", "Time (UTC)", "Delay",
+                            "From, then → By · With · TLS", p->reset);
+    for (guint i = 0; i < a->hops->len; i++) {
+        const MdHop *hop = g_ptr_array_index (a->hops, i);
+        char time[32] = "?";
+        if (hop->date.valid && hop->date.zone_known) {
+            g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (hop->date.utc);
+            if (dt != NULL) {
+                g_autofree char *t = g_date_time_format (dt, "%Y-%m-%d %H:%M:%S");
+                g_strlcpy (time, t, sizeof time);
+            }
+        } else if (hop->date.valid) {
+            g_strlcpy (time, "? (zone unknown)", sizeof time);
+        }
+        char delay[32] = "-";
+        if (hop->has_delay)
+            md_duration_format (hop->delay_s, delay, sizeof delay);
+        const char *colour = "";
+        if (hop->has_delay &&
+            (hop->delay_s < 0 || (d->slowest_hop == hop->index && hop->delay_s >= 300)))
+            colour = p->yellow;
+        char from[300];
+        g_string_append_printf (out, "  %-3u %-19s  %s%-8s%s  ", hop->index, time, colour, delay,
+                                *colour ? p->reset : "");
+        append_cut (out, hop_from (hop, from, sizeof from), CELL_MAX);
+        g_string_append_printf (out, "\n  %-3s %-19s  %-8s  → ", "", "", "");
+        append_cut (out, hop->by != NULL ? hop->by : "?", CELL_MAX);
+        g_string_append (out, p->dim);
+        if (hop->with != NULL)
+            g_string_append_printf (out, " · %s", hop->with);
+        if (hop->tls != NULL)
+            g_string_append_printf (out, " · %s", hop->tls);
+        if (hop->authenticated)
+            g_string_append (out, " · authenticated");
+        if (!hop->parse_ok)
+            g_string_append (out, " · not a relay hop");
+        g_string_append_printf (out, "%s\n", p->reset);
+    }
+    if (d->has_total)
+        g_string_append_printf (out, "  Total %s over %u hop%s", md_duration_format (d->total_delay_s, buf, sizeof buf),
+                                d->hop_count, d->hop_count == 1 ? "" : "s");
+    else
+        g_string_append_printf (out, "  %u hop%s, total unknown (dates missing or without zone)",
+                                d->hop_count, d->hop_count == 1 ? "" : "s");
+    if (d->has_max && d->slowest_hop > 0)
+        g_string_append_printf (out, "; slowest hop %u (%s)", d->slowest_hop,
+                                md_duration_format (d->max_hop_delay_s, buf, sizeof buf));
+    if (d->clock_skew)
+        g_string_append (out, "; clock skew seen");
+    g_string_append_c (out, '\n');
+}
+
+static void
+append_findings (GString *out, const MdAnalysis *a, const Palette *p, gboolean explain)
+{
+    if (a->findings->len == 0)
+        return;
+    g_string_append_printf (out, "\n%sFindings%s\n", p->bold, p->reset);
+    for (guint i = 0; i < a->findings->len; i++) {
+        const MdFinding *f = g_ptr_array_index (a->findings, i);
+        const char *severity = md_severity_to_string (f->severity);
+        g_string_append_printf (out, "  %s%-7s%s %s", severity_colour (p, f->severity), severity,
+                                p->reset, f->title != NULL ? f->title : f->rule);
+        g_string_append_printf (out, " %s[%s]%s\n", p->dim, f->rule, p->reset);
+        if (f->advice != NULL && *f->advice != '\0') {
+            g_string_append (out, "          ");
+            append_wrapped (out, f->advice, "          ");
+        }
+        for (guint j = 0; explain && f->evidence != NULL && j < f->evidence->len; j++) {
+            const MdEvidence *e = g_ptr_array_index (f->evidence, j);
+            g_string_append_printf (out, "          %s%s: %s", p->dim, e->field,
+                                    e->value != NULL ? e->value : "");
+            if (e->match != NULL)
+                g_string_append_printf (out, "  → matched %s", e->match);
+            g_string_append_printf (out, "%s\n", p->reset);
+        }
+    }
+}
+
+void
+md_output_text (GString *out, const MdAnalysis *a, const MdTextOptions *options)
+{
+    const Palette *p = options != NULL && options->color ? &ansi : &plain;
+    gboolean explain = options != NULL && options->explain;
+    const MdSummary *s = &a->summary;
+    const char *verdict = md_verdict_to_string (s->verdict);
+    g_autofree char *upper = g_ascii_strup (verdict, -1);
+    g_string_append_printf (out, "%s%s%s%s  %s\n", p->bold, verdict_colour (p, s->verdict), upper,
+                            p->reset, s->text != NULL ? s->text : "");
+    g_string_append_printf (out, "%s%s (%s", p->dim, a->source, md_kind_to_string (a->kind));
+    if (a->message.subject != NULL)
+        g_string_append_printf (out, ", \"%s\"", a->message.subject);
+    g_string_append (out, ")");
+    if (a->input.repaired->len > 0) {
+        g_string_append (out, "; repaired:");
+        for (guint i = 0; i < a->input.repaired->len; i++)
+            g_string_append_printf (out, " %s", (const char *) g_ptr_array_index (a->input.repaired, i));
+    }
+    g_string_append_printf (out, "%s\n", p->reset);
+    append_findings (out, a, p, explain);
+    append_hops (out, a, p);
+}

@@ -1,0 +1,86 @@
+/* pattern.c - PCRE2 wrapper: compile once (UTF, invalid UTF tolerated, JIT), match under match,
+ * depth and heap limits. Knows nothing of rules or the model; a limit hit is reported to the
+ * caller, which records the warning (STYLE §6, after Rspamd src/libutil/regexp.c). */
+#include <maildiag/maildiag.h>
+
+#include "pattern.h"
+
+struct MdPattern {
+    pcre2_code *code;
+    guint pairs;
+};
+
+MdPattern *
+md_pattern_new (const char *text, gsize len, gsize *error_offset, GError **error)
+{
+    int code = 0;
+    PCRE2_SIZE offset = 0;
+    /* MATCH_INVALID_UTF: the model holds valid UTF-8, but a pattern must never be the thing that
+     * breaks on a stray byte. NEVER_BACKSLASH_C: \C can split a UTF-8 character. */
+    g_autoptr (pcre2_code) compiled = pcre2_compile (
+        (PCRE2_SPTR) text, len, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_NEVER_BACKSLASH_C,
+        &code, &offset, NULL);
+    if (compiled == NULL) {
+        PCRE2_UCHAR message[256];
+        if (pcre2_get_error_message (code, message, sizeof message) < 0)
+            g_strlcpy ((char *) message, "unknown PCRE2 error", sizeof message);
+        if (error_offset != NULL)
+            *error_offset = offset;
+        g_set_error (error, MD_ERROR, MD_ERROR_RULES, "%s", (const char *) message);
+        return NULL;
+    }
+    (void) pcre2_jit_compile (compiled, PCRE2_JIT_COMPLETE); /* failure: interpreter, same result */
+    uint32_t captures = 0;
+    pcre2_pattern_info (compiled, PCRE2_INFO_CAPTURECOUNT, &captures);
+    MdPattern *pattern = g_new0 (MdPattern, 1);
+    pattern->code = g_steal_pointer (&compiled);
+    pattern->pairs = captures + 1;
+    return pattern;
+}
+
+void
+md_pattern_free (MdPattern *pattern)
+{
+    if (pattern == NULL)
+        return;
+    pcre2_code_free (pattern->code);
+    g_free (pattern);
+}
+
+guint
+md_pattern_get_pairs (const MdPattern *pattern)
+{
+    return pattern->pairs;
+}
+
+pcre2_match_context *
+md_pattern_context_new (void)
+{
+    pcre2_match_context *context = pcre2_match_context_create (NULL);
+    pcre2_set_match_limit (context, MD_PATTERN_MATCH_LIMIT);
+    pcre2_set_depth_limit (context, MD_PATTERN_DEPTH_LIMIT);
+    pcre2_set_heap_limit (context, MD_PATTERN_HEAP_LIMIT_KIB);
+    return context;
+}
+
+MdMatch
+md_pattern_match (const MdPattern *pattern, const char *subject, gsize len, pcre2_match_data *data,
+                  pcre2_match_context *context, gsize *start, gsize *end)
+{
+    g_return_val_if_fail (pattern != NULL && data != NULL, MD_MATCH_NO);
+    if (subject == NULL)
+        subject = "";
+    int rc = pcre2_match (pattern->code, (PCRE2_SPTR) subject, len, 0, 0, data, context);
+    if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+        rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
+        return MD_MATCH_LIMIT;
+    if (rc < 0)
+        return MD_MATCH_NO;
+    /* rc == 0 only when the ovector is too small; the whole match is still in pair 0. */
+    const PCRE2_SIZE *ovector = pcre2_get_ovector_pointer (data);
+    if (start != NULL)
+        *start = ovector[0];
+    if (end != NULL)
+        *end = ovector[1] < ovector[0] ? ovector[0] : ovector[1]; /* \K can invert them */
+    return MD_MATCH_YES;
+}

@@ -1,0 +1,41 @@
+/* rules-private.h - the rule set's insides, shared by rules.c (loading, validation) and
+ * rules-run.c (running, findings). Nothing outside those two files includes it. */
+#pragma once
+
+#include "match.h"
+#include "rules.h"
+
+typedef struct {
+    char *id;   /* the group name: the stable rule id */
+    char *file; /* where it was defined, for messages */
+    guint line;
+    MdStage stage;
+    MdScope scope;
+    char *title;  /* may hold {placeholders} */
+    char *advice; /* the variant for the current locale; may hold {placeholders} */
+    char *category, *reason, *ref;
+    MdSeverity severity;
+    int hard; /* -1 unset */
+    int priority;
+    gboolean stop, override, disabled;
+    MdCond *conds; /* file order: conds[0] is the evidence of a finding without --explain */
+    guint n_conds;
+    guint *order;       /* evaluation order: cheapest selector first */
+    gboolean indexable; /* every selector has a getter: otherwise the rule can never match */
+    guint seq;          /* load sequence: ties of priority keep file order */
+} MdRule;
+
+struct MdRuleSet {
+    GPtrArray *rules;  /* MdRule *, owned; an overridden rule is replaced */
+    GHashTable *by_id; /* id → MdRule * (in rules) */
+    GPtrArray
+        *index[MD_STAGE_DIAGNOSE + 1][MD_SCOPE_COUNT]; /* enabled, indexable; priority order */
+    guint n_files;
+    guint max_pairs; /* ovector pairs the largest pattern needs */
+    guint seq;
+    pcre2_match_context *context; /* limits; read-only while matching, so shared by runs */
+};
+
+/* md_rules_check_template - TRUE when every {placeholder} of @text is known; else FALSE with
+ * *message set (transfer full). "{{" and "}}" are literal braces. (rules-run.c) */
+gboolean md_rules_check_template (const char *text, char **message);

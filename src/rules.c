@@ -1,0 +1,813 @@
+/* rules.c - loads and validates rule files (DESIGN §4): GKeyFile reads the values, and a scan of
+ * the raw text supplies what GKeyFile hides: line numbers, repeated groups (merged silently) and
+ * repeated keys (last one kept). Every error names file:line. Running the rules is rules-run.c. */
+
+/* Syntax decisions beyond DESIGN §4, documented for rule authors in rules/README.md:
+ * - Selector keys are written as DESIGN names them: "header:X-Greylist = …". GKeyFile accepts ':'
+ *   and '.' in key names (it refuses only '=', '[' and ']'), so no escaping is needed; a header
+ *   name containing '[' or ']' cannot be selected (none is in use).
+ * - Condition values lose trailing white space (GKeyFile keeps it; an invisible space at the end
+ *   of a pattern is always a mistake): write \x20 or [ ] for a significant one.
+ * - Numeric conditions may hold several comparisons, all of which must hold: ">= 5m, < 30m".
+ * - A rule id is lowercase letters, digits, '.', '-' and '_': it travels in X-Maildiag and JSON. */
+#include <dirent.h>
+#include <errno.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include <maildiag/maildiag.h>
+
+#if __has_include("config.h")
+#include "config.h" /* MD_RULES_DIR: $datadir/maildiag/rules */
+#endif
+#include "rules-private.h"
+
+#ifndef MD_RULES_DIR
+#define MD_RULES_DIR "/usr/local/share/maildiag/rules"
+#endif
+#ifndef MD_SYSCONF_RULES_DIR
+#define MD_SYSCONF_RULES_DIR "/etc/maildiag/rules.d"
+#endif
+
+/* A rule file over this is a mistake (a log or an mbox dropped into the directory), not rules. */
+#define MD_RULES_FILE_MAX (4u << 20)
+/* Errors reported per file: enough to fix a file in one pass, not a screen of noise. */
+#define MD_RULES_MAX_ERRORS 20
+/* Rule ids travel in X-Maildiag (rule.id=…) and JSON: short tokens. */
+#define MD_RULE_ID_MAX 100
+/* Priorities beyond this are typos; the range leaves room for any ordering. */
+#define MD_PRIORITY_MAX 10000
+
+/* DESIGN §5, in its order. */
+static const char *const categories[] = {
+    "delay",  "rejection",     "spam",    "authentication", "policy",   "content",
+    "format", "configuration", "network", "loop",           "feedback", "auto-reply",
+};
+
+/* DESIGN §5 reasons (Sisimai's names). To be replaced by src/reasons.def when status.c lands. */
+static const char *const reasons[] = {
+    "userunknown",     "hostunknown", "hasmoved",     "mailboxfull",     "exceedlimit",
+    "mesgtoobig",      "suspend",     "filtered",     "rejected",        "blocked",
+    "badreputation",   "requireptr",  "authfailure",  "spamdetected",    "virusdetected",
+    "policyviolation", "norelaying",  "notaccept",    "notcompliantrfc", "securityerror",
+    "failedstarttls",  "toomanyconn", "speeding",     "systemerror",     "systemfull",
+    "networkerror",    "mailererror", "contenterror", "syntaxerror",     "suppressed",
+    "expired",         "onhold",      "undefined",    "delivered",       "feedback",
+    "vacation",
+};
+
+static const char *const scope_names[] = { "message", "recipient", "hop" };     /* MdScope order */
+static const char *const stage_names[] = { "extract", "classify", "diagnose" }; /* MdStage order */
+
+static int
+lookup (const char *const *names, guint n, const char *text)
+{
+    for (guint i = 0; i < n; i++)
+        if (strcmp (names[i], text) == 0)
+            return (int) i;
+    return -1;
+}
+
+static char *
+join_names (const char *const *names, guint n)
+{
+    GString *s = g_string_new (NULL);
+    for (guint i = 0; i < n; i++)
+        g_string_append_printf (s, "%s%s", i > 0 ? ", " : "", names[i]);
+    return g_string_free (s, FALSE);
+}
+
+/* ---- errors ---- */
+
+typedef struct {
+    const char *name; /* the file, as the caller named it */
+    GString *text;    /* "name:line: message" lines */
+    guint count;
+} Errors;
+
+static void G_GNUC_PRINTF (4, 5)
+    add_error (Errors *e, guint line, guint col, const char *format, ...)
+{
+    if (++e->count > MD_RULES_MAX_ERRORS)
+        return;
+    if (e->text->len > 0)
+        g_string_append_c (e->text, '\n');
+    if (line == 0)
+        g_string_append_printf (e->text, "%s: ", e->name);
+    else if (col == 0)
+        g_string_append_printf (e->text, "%s:%u: ", e->name, line);
+    else
+        g_string_append_printf (e->text, "%s:%u:%u: ", e->name, line, col);
+    va_list args;
+    va_start (args, format);
+    g_string_append_vprintf (e->text, format, args);
+    va_end (args);
+}
+
+static void
+finish_errors (Errors *e)
+{
+    if (e->count > MD_RULES_MAX_ERRORS)
+        g_string_append_printf (e->text, "\n%s: %u more errors not shown", e->name,
+                                e->count - MD_RULES_MAX_ERRORS);
+}
+
+/* ---- the raw scan ---- */
+
+typedef struct {
+    char *key;
+    guint line;
+    guint col; /* 1-based character column where the value starts */
+} ScanKey;
+
+typedef struct {
+    char *name;
+    guint line;
+    GPtrArray *keys;       /* ScanKey *, file order */
+    GHashTable *key_index; /* key → ScanKey * */
+} ScanGroup;
+
+static void
+scan_key_free (gpointer data)
+{
+    ScanKey *k = data;
+    g_free (k->key);
+    g_free (k);
+}
+
+static void
+scan_group_free (gpointer data)
+{
+    ScanGroup *g = data;
+    g_free (g->name);
+    g_ptr_array_unref (g->keys);
+    g_hash_table_unref (g->key_index);
+    g_free (g);
+}
+
+static gboolean
+valid_rule_id (const char *id)
+{
+    gsize n = strlen (id);
+    if (n == 0 || n > MD_RULE_ID_MAX || !(g_ascii_islower (id[0]) || g_ascii_isdigit (id[0])))
+        return FALSE;
+    for (const char *p = id; *p != '\0'; p++)
+        if (!g_ascii_islower (*p) && !g_ascii_isdigit (*p) && *p != '.' && *p != '-' && *p != '_')
+            return FALSE;
+    return TRUE;
+}
+
+/* GKeyFile's g_key_file_is_key_name (GLib 2.74): no '=', '[' or ']' except one trailing
+ * "[locale]" of alphanumerics and "-_.@", no leading or trailing space. */
+static gboolean
+valid_key_name (const char *key)
+{
+    const char *q = key;
+    while (*q != '\0' && *q != '=' && *q != '[' && *q != ']')
+        q++;
+    if (q == key || *key == ' ' || q[-1] == ' ')
+        return FALSE;
+    if (*q == '[') {
+        for (q++; g_ascii_isalnum (*q) || *q == '-' || *q == '_' || *q == '.' || *q == '@'; q++)
+            ;
+        if (*q != ']')
+            return FALSE;
+        q++;
+    }
+    return *q == '\0';
+}
+
+/* scan - splits @data into groups and keys the way GKeyFile does (GLib 2.74 gkeyfile.c
+ * g_key_file_parse_line: lines end at LF with one CR dropped; leading white space is skipped;
+ * '#' or nothing is a comment; "[name]" then blanks is a group; otherwise the first '=' splits
+ * key and value), recording line numbers and reporting what GKeyFile would merge or reject. */
+static GPtrArray *
+scan (const char *data, gsize len, Errors *e)
+{
+    g_autoptr (GPtrArray) groups = g_ptr_array_new_with_free_func (scan_group_free);
+    g_autoptr (GHashTable) by_name = g_hash_table_new (g_str_hash, g_str_equal);
+    ScanGroup *current = NULL;
+    gboolean skipping = FALSE; /* inside a repeated or invalid group: its keys are not checked */
+    const char *p = data, *end = data + len;
+    for (guint line = 1; p < end; line++) {
+        const char *nl = memchr (p, '\n', (gsize) (end - p));
+        const char *eol = nl != NULL ? nl : end;
+        const char *next = nl != NULL ? nl + 1 : end;
+        if (eol > p && eol[-1] == '\r')
+            eol--;
+        const char *line_start = p, *s = p;
+        p = next;
+        while (s < eol && g_ascii_isspace (*s))
+            s++;
+        if (s == eol || *s == '#')
+            continue;
+        g_autofree char *text = g_strndup (s, (gsize) (eol - s));
+        if (*s == '[') {
+            const char *close = strchr (text, ']');
+            const char *after = close != NULL ? close + 1 : NULL;
+            while (after != NULL && (*after == ' ' || *after == '\t'))
+                after++;
+            if (close == NULL || *after != '\0') {
+                add_error (e, line, 0, "malformed group line '%s'", text);
+                current = NULL;
+                skipping = TRUE;
+                continue;
+            }
+            g_autofree char *name = g_strndup (text + 1, (gsize) (close - text - 1));
+            ScanGroup *first = g_hash_table_lookup (by_name, name);
+            if (first != NULL) {
+                add_error (e, line, 0, "duplicate group [%s] (first at line %u)", name,
+                           first->line);
+                current = NULL;
+                skipping = TRUE;
+                continue;
+            }
+            if (!valid_rule_id (name)) {
+                add_error (e, line, 0,
+                           "invalid rule id [%s]: use lowercase letters, digits, '.', '-' and "
+                           "'_' (at most %d)",
+                           name, MD_RULE_ID_MAX);
+                current = NULL;
+                skipping = TRUE;
+                continue;
+            }
+            current = g_new0 (ScanGroup, 1);
+            current->name = g_steal_pointer (&name);
+            current->line = line;
+            current->keys = g_ptr_array_new_with_free_func (scan_key_free);
+            current->key_index = g_hash_table_new (g_str_hash, g_str_equal);
+            g_hash_table_insert (by_name, current->name, current);
+            g_ptr_array_add (groups, current);
+            skipping = FALSE;
+            continue;
+        }
+        const char *eq = strchr (text, '=');
+        if (eq == NULL || eq == text) {
+            add_error (e, line, 0, "expected 'key = value', '[rule-id]' or a comment, not '%s'",
+                       text);
+            continue;
+        }
+        const char *key_end = eq;
+        while (key_end > text && g_ascii_isspace (key_end[-1]))
+            key_end--;
+        g_autofree char *key = g_strndup (text, (gsize) (key_end - text));
+        const char *value = eq + 1;
+        while (g_ascii_isspace (*value))
+            value++;
+        if (!valid_key_name (key)) {
+            add_error (e, line, 0, "invalid key name '%s'", key);
+            continue;
+        }
+        if (skipping)
+            continue;
+        if (current == NULL) {
+            add_error (e, line, 0, "key '%s' before the first [rule-id] group", key);
+            continue;
+        }
+        ScanKey *first = g_hash_table_lookup (current->key_index, key);
+        if (first != NULL) {
+            add_error (e, line, 0, "duplicate key '%s' in [%s] (first at line %u)", key,
+                       current->name, first->line);
+            continue;
+        }
+        ScanKey *k = g_new0 (ScanKey, 1);
+        k->key = g_steal_pointer (&key);
+        k->line = line;
+        k->col = (guint) (g_utf8_strlen (line_start, s - line_start) +
+                          g_utf8_strlen (text, value - text)) +
+                 1;
+        g_hash_table_insert (current->key_index, k->key, k);
+        g_ptr_array_add (current->keys, k);
+    }
+    return g_steal_pointer (&groups);
+}
+
+/* ---- building a rule from one group ---- */
+
+static void
+rule_free (MdRule *rule)
+{
+    if (rule == NULL)
+        return;
+    for (guint i = 0; i < rule->n_conds; i++)
+        md_cond_clear (&rule->conds[i]);
+    g_free (rule->conds);
+    g_free (rule->order);
+    g_free (rule->id);
+    g_free (rule->file);
+    g_free (rule->title);
+    g_free (rule->advice);
+    g_free (rule->category);
+    g_free (rule->reason);
+    g_free (rule->ref);
+    g_free (rule);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdRule, rule_free)
+
+static gboolean
+parse_bool (const char *text, gboolean *out)
+{
+    /* GKeyFile's spellings (g_key_file_parse_value_as_boolean) */
+    gboolean yes = strcmp (text, "true") == 0 || strcmp (text, "1") == 0;
+    if (!yes && strcmp (text, "false") != 0 && strcmp (text, "0") != 0)
+        return FALSE;
+    *out = yes;
+    return TRUE;
+}
+
+/* An RFC 5322 field name: printable US-ASCII except ':' (ftext, §3.6.8). */
+static gboolean
+valid_field_name (const char *name)
+{
+    if (*name == '\0')
+        return FALSE;
+    for (const char *p = name; *p != '\0'; p++)
+        if (*p < 33 || *p > 126 || *p == ':')
+            return FALSE;
+    return TRUE;
+}
+
+/* auth.<method>[.<prop>]: method a lowercase token; prop dotted lowercase tokens
+ * ("smtp.mailfrom", "header.d"). */
+static gboolean
+valid_auth_arg (const char *arg)
+{
+    gboolean need_char = TRUE;
+    for (const char *p = arg; *p != '\0'; p++) {
+        if (*p == '.') {
+            if (need_char)
+                return FALSE;
+            need_char = TRUE;
+        } else if (g_ascii_islower (*p) || g_ascii_isdigit (*p) || *p == '-' || *p == '_') {
+            need_char = FALSE;
+        } else {
+            return FALSE;
+        }
+    }
+    return !need_char;
+}
+
+/* text_key - a translatable text (title, advice[lang], ref) through GKeyFile's unescaping;
+ * checks its placeholders when @template */
+static char *
+text_key (Errors *e, GKeyFile *kf, const char *group, const ScanKey *k, gboolean template)
+{
+    g_autoptr (GError) local = NULL;
+    g_autofree char *text = g_key_file_get_string (kf, group, k->key, &local);
+    if (text == NULL) {
+        add_error (e, k->line, 0, "'%s': %s", k->key, local->message);
+        return NULL;
+    }
+    g_autofree char *message = NULL;
+    if (template && !md_rules_check_template (text, &message)) {
+        add_error (e, k->line, 0, "'%s': %s", k->key, message);
+        return NULL;
+    }
+    if (*g_strstrip (text) == '\0') {
+        add_error (e, k->line, 0, "'%s' is empty", k->key);
+        return NULL;
+    }
+    return g_steal_pointer (&text);
+}
+
+static void
+add_condition (Errors *e, GArray *conds, const MdSelector *sel, const char *arg, const ScanKey *k,
+               char *value)
+{
+    if (sel->prefix) {
+        gboolean ok =
+            g_str_has_prefix (sel->name, "auth.") ? valid_auth_arg (arg) : valid_field_name (arg);
+        if (!ok) {
+            add_error (e, k->line, 0, "selector '%s' needs %s after '%s'", k->key,
+                       g_str_has_prefix (sel->name, "auth.")
+                           ? "a method (auth.spf, auth.dkim.header.d)"
+                           : "a header field name",
+                       sel->name);
+            return;
+        }
+    }
+    g_strchomp (value);
+    if (*value == '\0') {
+        add_error (e, k->line, 0, "empty condition for '%s'%s", k->key,
+                   sel->type == MD_VALUE_STRING ? " (write ^ to test that the field is present)"
+                                                : "");
+        return;
+    }
+    MdCond cond = { 0 };
+    cond.key = g_strdup (k->key);
+    cond.selector = sel;
+    cond.arg = arg != NULL ? g_strdup (arg) : NULL;
+    if (sel->type == MD_VALUE_STRING) {
+        gsize offset = 0;
+        g_autoptr (GError) local = NULL;
+        cond.pattern = md_pattern_new (value, strlen (value), &offset, &local);
+        if (cond.pattern == NULL) {
+            guint col =
+                k->col + (guint) g_utf8_strlen (value, (gssize) MIN (offset, strlen (value)));
+            add_error (e, k->line, col, "bad pattern for '%s': %s at offset %" G_GSIZE_FORMAT,
+                       k->key, local->message, offset);
+            md_cond_clear (&cond);
+            return;
+        }
+    } else {
+        g_autofree char *message = NULL;
+        if (!md_cond_parse_numeric (&cond, value, &message)) {
+            add_error (e, k->line, 0, "bad numeric condition for '%s': %s", k->key, message);
+            md_cond_clear (&cond);
+            return;
+        }
+    }
+    g_array_append_val (conds, cond);
+}
+
+static void
+cond_array_clear (gpointer data)
+{
+    md_cond_clear (data);
+}
+
+/* enum_key - the index of @value in @names, or -1 after an error listing them */
+static int
+enum_key (Errors *e, const ScanKey *k, const char *value, const char *const *names, guint n,
+          gboolean list)
+{
+    int i = lookup (names, n, value);
+    if (i < 0) {
+        g_autofree char *all = list ? join_names (names, n) : NULL;
+        if (list)
+            add_error (e, k->line, 0, "unknown %s '%s' (%s)", k->key, value, all);
+        else
+            add_error (e, k->line, 0, "unknown %s '%s' (see DESIGN §5)", k->key, value);
+    }
+    return i;
+}
+
+static MdRule *
+build_rule (Errors *e, GKeyFile *kf, const ScanGroup *g)
+{
+    guint errors_before = e->count;
+    g_autoptr (MdRule) rule = g_new0 (MdRule, 1);
+    rule->id = g_strdup (g->name);
+    rule->file = g_strdup (e->name);
+    rule->line = g->line;
+    rule->stage = MD_STAGE_DIAGNOSE;
+    rule->scope = MD_SCOPE_MESSAGE;
+    rule->severity = MD_SEVERITY_NOTICE;
+    rule->hard = -1;
+    gboolean has_advice = FALSE;
+    g_autoptr (GArray) conds = g_array_new (FALSE, TRUE, sizeof (MdCond));
+    g_array_set_clear_func (conds, cond_array_clear);
+
+    for (guint i = 0; i < g->keys->len; i++) {
+        const ScanKey *k = g_ptr_array_index (g->keys, i);
+        const char *key = k->key;
+        g_autofree char *value = g_key_file_get_value (kf, g->name, key, NULL);
+        if (value == NULL)
+            value = g_strdup ("");
+        if (strchr (key, '[') != NULL) {
+            if (!g_str_has_prefix (key, "advice[")) {
+                add_error (e, k->line, 0, "only advice can be translated, not '%s'", key);
+                continue;
+            }
+            g_free (text_key (e, kf, g->name, k, TRUE)); /* checked; chosen below */
+            has_advice = TRUE;
+            continue;
+        }
+        gboolean flag = FALSE;
+        if (strcmp (key, "title") == 0) {
+            rule->title = text_key (e, kf, g->name, k, TRUE);
+        } else if (strcmp (key, "advice") == 0) {
+            g_free (text_key (e, kf, g->name, k, TRUE)); /* checked; chosen below */
+            has_advice = TRUE;
+        } else if (strcmp (key, "ref") == 0) {
+            rule->ref = text_key (e, kf, g->name, k, FALSE);
+        } else if (strcmp (key, "category") == 0) {
+            if (enum_key (e, k, g_strchomp (value), categories, G_N_ELEMENTS (categories), TRUE) >=
+                0)
+                rule->category = g_strdup (value);
+        } else if (strcmp (key, "reason") == 0) {
+            if (enum_key (e, k, g_strchomp (value), reasons, G_N_ELEMENTS (reasons), FALSE) >= 0)
+                rule->reason = g_strdup (value);
+        } else if (strcmp (key, "severity") == 0) {
+            static const char *const names[] = { "info", "notice", "warning", "error" };
+            int s = enum_key (e, k, g_strchomp (value), names, G_N_ELEMENTS (names), TRUE);
+            if (s >= 0)
+                rule->severity = (MdSeverity) md_severity_from_string (value);
+        } else if (strcmp (key, "scope") == 0) {
+            int s = enum_key (e, k, g_strchomp (value), scope_names, MD_SCOPE_COUNT, TRUE);
+            if (s >= 0)
+                rule->scope = (MdScope) s;
+        } else if (strcmp (key, "stage") == 0) {
+            int s =
+                enum_key (e, k, g_strchomp (value), stage_names, G_N_ELEMENTS (stage_names), TRUE);
+            if (s >= 0)
+                rule->stage = (MdStage) s;
+        } else if (strcmp (key, "priority") == 0) {
+            gint64 n = 0;
+            if (!g_ascii_string_to_signed (g_strchomp (value), 10, -MD_PRIORITY_MAX,
+                                           MD_PRIORITY_MAX, &n, NULL))
+                add_error (e, k->line, 0, "priority must be an integer from %d to %d, not '%s'",
+                           -MD_PRIORITY_MAX, MD_PRIORITY_MAX, value);
+            rule->priority = (int) n;
+        } else if (strcmp (key, "hard") == 0 || strcmp (key, "stop") == 0 ||
+                   strcmp (key, "override") == 0 || strcmp (key, "disabled") == 0) {
+            if (!parse_bool (g_strchomp (value), &flag)) {
+                add_error (e, k->line, 0, "'%s' must be true or false, not '%s'", key, value);
+                continue;
+            }
+            if (key[0] == 'h')
+                rule->hard = flag;
+            else if (key[0] == 's')
+                rule->stop = flag;
+            else if (key[0] == 'o')
+                rule->override = flag;
+            else
+                rule->disabled = flag;
+        } else {
+            const char *arg = NULL;
+            const MdSelector *sel = md_selector_lookup (key, &arg);
+            if (sel != NULL)
+                add_condition (e, conds, sel, arg, k, value);
+            else if (strpbrk (key, ".:") != NULL)
+                add_error (e, k->line, 0, "unknown selector '%s'", key);
+            else
+                add_error (e, k->line, 0, "unknown key '%s'", key);
+        }
+    }
+
+    if (!rule->disabled) {
+        if (conds->len == 0 && e->count == errors_before)
+            add_error (e, g->line, 0, "rule [%s] has no conditions", g->name);
+        if (rule->stage == MD_STAGE_DIAGNOSE && rule->title == NULL && e->count == errors_before)
+            add_error (e, g->line, 0, "rule [%s] has no title (diagnose rules need one)", g->name);
+        if (rule->stage == MD_STAGE_DIAGNOSE && rule->category == NULL && e->count == errors_before)
+            add_error (e, g->line, 0, "rule [%s] has no category (diagnose rules need one)",
+                       g->name);
+    }
+    if (e->count > errors_before)
+        return NULL;
+
+    if (has_advice) /* the variant for the current locale, falling back to plain advice */
+        rule->advice = g_key_file_get_locale_string (kf, g->name, "advice", NULL, NULL);
+    rule->n_conds = conds->len;
+    rule->conds = (MdCond *) (void *) g_array_steal (conds, NULL);
+    /* Cheapest first (numbers, enumerations, then patterns over longer text); stable. */
+    rule->order = g_new (guint, rule->n_conds + 1);
+    rule->indexable = TRUE;
+    for (guint i = 0; i < rule->n_conds; i++) {
+        guint j = i;
+        guint cost = rule->conds[i].selector->cost;
+        while (j > 0 && rule->conds[rule->order[j - 1]].selector->cost > cost) {
+            rule->order[j] = rule->order[j - 1];
+            j--;
+        }
+        rule->order[j] = i;
+        if (rule->conds[i].selector->get == NULL)
+            rule->indexable = FALSE;
+    }
+    return g_steal_pointer (&rule);
+}
+
+/* ---- the set ---- */
+
+MdRuleSet *
+md_rules_new (void)
+{
+    MdRuleSet *set = g_new0 (MdRuleSet, 1);
+    set->rules = g_ptr_array_new_with_free_func ((GDestroyNotify) rule_free);
+    set->by_id = g_hash_table_new (g_str_hash, g_str_equal);
+    for (guint s = 0; s < G_N_ELEMENTS (set->index); s++)
+        for (guint c = 0; c < MD_SCOPE_COUNT; c++)
+            set->index[s][c] = g_ptr_array_new ();
+    set->context = md_pattern_context_new ();
+    return set;
+}
+
+void
+md_rules_free (MdRuleSet *set)
+{
+    if (set == NULL)
+        return;
+    for (guint s = 0; s < G_N_ELEMENTS (set->index); s++)
+        for (guint c = 0; c < MD_SCOPE_COUNT; c++)
+            g_ptr_array_unref (set->index[s][c]);
+    g_hash_table_unref (set->by_id);
+    g_ptr_array_unref (set->rules);
+    pcre2_match_context_free (set->context);
+    g_free (set);
+}
+
+static gint
+by_priority (gconstpointer a, gconstpointer b)
+{
+    const MdRule *x = *(const MdRule *const *) a, *y = *(const MdRule *const *) b;
+    if (x->priority != y->priority)
+        return x->priority > y->priority ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* rebuild_index - per stage and scope, the rules that can match, highest priority first */
+static void
+rebuild_index (MdRuleSet *set)
+{
+    set->max_pairs = 1;
+    for (guint s = 0; s < G_N_ELEMENTS (set->index); s++)
+        for (guint c = 0; c < MD_SCOPE_COUNT; c++)
+            g_ptr_array_set_size (set->index[s][c], 0);
+    for (guint i = 0; i < set->rules->len; i++) {
+        MdRule *rule = g_ptr_array_index (set->rules, i);
+        for (guint j = 0; j < rule->n_conds; j++)
+            if (rule->conds[j].pattern != NULL)
+                set->max_pairs =
+                    MAX (set->max_pairs, md_pattern_get_pairs (rule->conds[j].pattern));
+        if (!rule->disabled && rule->indexable)
+            g_ptr_array_add (set->index[rule->stage][rule->scope], rule);
+    }
+    for (guint s = 0; s < G_N_ELEMENTS (set->index); s++)
+        for (guint c = 0; c < MD_SCOPE_COUNT; c++)
+            g_ptr_array_sort (set->index[s][c], by_priority);
+}
+
+/* commit - adds @fresh (one file's rules) to @set, replacing earlier rules that they override;
+ * nothing changes when one of them redefines a rule without override = true */
+static gboolean
+commit (MdRuleSet *set, GPtrArray *fresh, Errors *e)
+{
+    for (guint i = 0; i < fresh->len; i++) {
+        const MdRule *rule = g_ptr_array_index (fresh, i);
+        const MdRule *old = g_hash_table_lookup (set->by_id, rule->id);
+        if (old != NULL && !rule->override)
+            add_error (e, rule->line, 0,
+                       "rule [%s] is already defined at %s:%u; add override = true to replace it",
+                       rule->id, old->file, old->line);
+    }
+    if (e->count > 0)
+        return FALSE;
+    for (guint i = 0; i < fresh->len; i++) {
+        MdRule *rule = g_ptr_array_index (fresh, i);
+        MdRule *old = g_hash_table_lookup (set->by_id, rule->id);
+        if (old != NULL) {
+            g_hash_table_remove (set->by_id, old->id);
+            g_ptr_array_remove (set->rules, old); /* frees it */
+        }
+        rule->seq = set->seq++;
+        g_hash_table_insert (set->by_id, rule->id, rule);
+    }
+    g_ptr_array_extend_and_steal (set->rules, g_ptr_array_ref (fresh));
+    return TRUE;
+}
+
+/* load - validates one file; adds its rules only when it has no error at all */
+static void
+load (MdRuleSet *set, const char *data, gsize len, Errors *e)
+{
+    if (len > MD_RULES_FILE_MAX) {
+        add_error (e, 0, 0, "over %u bytes: not a rule file", MD_RULES_FILE_MAX);
+        return;
+    }
+    const char *bad = NULL;
+    if (!g_utf8_validate_len (data, len, &bad) || memchr (data, '\0', len) != NULL) {
+        const char *nul = memchr (data, '\0', len);
+        if (bad == NULL || (nul != NULL && nul < bad))
+            bad = nul;
+        guint line = 1;
+        for (const char *p = data; p < bad; p++)
+            line += *p == '\n';
+        add_error (e, line, 0, "not UTF-8 text (byte 0x%02x)", (guint) (guchar) *bad);
+        return;
+    }
+    g_autoptr (GPtrArray) groups = scan (data, len, e);
+    if (e->count > 0)
+        return;
+    g_autoptr (GKeyFile) kf = g_key_file_new ();
+    g_autoptr (GError) local = NULL;
+    /* KEEP_TRANSLATIONS: otherwise GKeyFile drops advice[lang] of locales not in use, unchecked */
+    if (len > 0 &&
+        !g_key_file_load_from_data (kf, data, len, G_KEY_FILE_KEEP_TRANSLATIONS, &local)) {
+        add_error (e, 0, 0, "%s", local->message); /* the scan should have caught it first */
+        return;
+    }
+    g_autoptr (GPtrArray) fresh = g_ptr_array_new_with_free_func ((GDestroyNotify) rule_free);
+    for (guint i = 0; i < groups->len; i++) {
+        MdRule *rule = build_rule (e, kf, g_ptr_array_index (groups, i));
+        if (rule != NULL)
+            g_ptr_array_add (fresh, rule);
+    }
+    if (e->count > 0 || !commit (set, fresh, e))
+        return;
+    set->n_files++;
+    rebuild_index (set);
+}
+
+gboolean
+md_rules_load_data (MdRuleSet *set, const char *name, const char *data, gsize len, GError **error)
+{
+    g_return_val_if_fail (set != NULL && name != NULL && (data != NULL || len == 0), FALSE);
+    g_autoptr (GString) text = g_string_new (NULL);
+    Errors e = { name, text, 0 };
+    load (set, data != NULL ? data : "", len, &e);
+    if (e.count == 0)
+        return TRUE;
+    finish_errors (&e);
+    g_set_error_literal (error, MD_ERROR, MD_ERROR_RULES, text->str);
+    return FALSE;
+}
+
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+    return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+gboolean
+md_rules_load_dir (MdRuleSet *set, const char *dir, gboolean optional, GError **error)
+{
+    g_return_val_if_fail (set != NULL && dir != NULL, FALSE);
+    DIR *d = opendir (dir); /* not GDir: its GError hides errno, and ENOENT may be fine */
+    if (d == NULL) {
+        int errsv = errno;
+        if (optional && errsv == ENOENT)
+            return TRUE;
+        g_set_error (error, MD_ERROR, MD_ERROR_RULES, "%s: %s", dir, g_strerror (errsv));
+        return FALSE;
+    }
+    g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+    for (struct dirent *ent; (ent = readdir (d)) != NULL;)
+        if (ent->d_name[0] != '.' && g_str_has_suffix (ent->d_name, ".rules")) /* ".#x.rules" */
+            g_ptr_array_add (names, g_strdup (ent->d_name));
+    closedir (d);
+    g_ptr_array_sort (names, compare_names); /* lexical byte order, whatever the locale */
+
+    /* A bad file does not stop the others: --check-rules reports every file's problems. */
+    g_autoptr (GString) all = g_string_new (NULL);
+    for (guint i = 0; i < names->len; i++) {
+        g_autofree char *path = g_build_filename (dir, g_ptr_array_index (names, i), NULL);
+        g_autoptr (GString) text = g_string_new (NULL);
+        Errors e = { path, text, 0 };
+        GStatBuf st;
+        g_autofree char *data = NULL;
+        gsize len = 0;
+        g_autoptr (GError) local = NULL;
+        if (g_stat (path, &st) != 0)
+            add_error (&e, 0, 0, "%s", g_strerror (errno));
+        else if ((guint64) st.st_size > MD_RULES_FILE_MAX)
+            add_error (&e, 0, 0, "over %u bytes: not a rule file", MD_RULES_FILE_MAX);
+        else if (!g_file_get_contents (path, &data, &len, &local))
+            add_error (&e, 0, 0, "%s", local->message);
+        else
+            load (set, data, len, &e);
+        if (e.count > 0) {
+            finish_errors (&e);
+            g_string_append_printf (all, "%s%s", all->len > 0 ? "\n" : "", text->str);
+        }
+    }
+    if (all->len == 0)
+        return TRUE;
+    g_set_error_literal (error, MD_ERROR, MD_ERROR_RULES, all->str);
+    return FALSE;
+}
+
+guint
+md_rules_count (const MdRuleSet *set)
+{
+    g_return_val_if_fail (set != NULL, 0);
+    guint n = 0;
+    for (guint i = 0; i < set->rules->len; i++)
+        n += !((const MdRule *) g_ptr_array_index (set->rules, i))->disabled;
+    return n;
+}
+
+guint
+md_rules_count_files (const MdRuleSet *set)
+{
+    g_return_val_if_fail (set != NULL, 0);
+    return set->n_files;
+}
+
+void
+md_rules_summary (const MdRuleSet *set, GString *out)
+{
+    guint rules = md_rules_count (set), files = md_rules_count_files (set);
+    g_string_append_printf (out, "%u rule%s in %u file%s", rules, rules == 1 ? "" : "s", files,
+                            files == 1 ? "" : "s");
+}
+
+/* md_rules_default_dirs - DESIGN §2: $datadir/maildiag/rules (MD_RULES_DIR, set by the build),
+ * /etc/maildiag/rules.d, $XDG_CONFIG_HOME/maildiag/rules.d; only those that exist. The environment
+ * variable MAILDIAG_RULES_DIR, when set and not empty, replaces the first one: tests and a binary
+ * run from the build tree point it at the checkout's rules/ (the build knows that path as
+ * MD_SOURCE_RULES_DIR; whether the program runs uninstalled is the caller's decision). */
+GPtrArray *
+md_rules_default_dirs (void)
+{
+    GPtrArray *dirs = g_ptr_array_new_with_free_func (g_free);
+    const char *env = g_getenv ("MAILDIAG_RULES_DIR");
+    g_autofree char *user =
+        g_build_filename (g_get_user_config_dir (), "maildiag", "rules.d", NULL);
+    const char *candidates[] = { env != NULL && *env != '\0' ? env : MD_RULES_DIR,
+                                 MD_SYSCONF_RULES_DIR, user };
+    for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
+        if (g_file_test (candidates[i], G_FILE_TEST_IS_DIR))
+            g_ptr_array_add (dirs, g_strdup (candidates[i]));
+    return dirs;
+}
