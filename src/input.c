@@ -1,7 +1,7 @@
 /* input.c - bytes in: reads files and pipes under a size cap, splits mbox files as a stream,
  * names line endings, and repairs header blocks pasted from mail clients so that GMime can parse
- * them. Knows nothing of MIME. Follows RFC 5322 §2.2 (fields, folding) and §4.5.3 (obsolete
- * white space before the colon); the mbox format is the "mboxo" of RFC 4155, unescaped. */
+ * them. Knows nothing of MIME. Follows RFC 5322 §2.2 (fields, folding) and §4.5 (obsolete
+ * white space before the colon); mbox as RFC 4155 describes it, ">From " lines left as they are. */
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -476,8 +476,8 @@ unquote (Line *line, gsize levels)
 
 /* looks_like_field - TRUE when @text starts a header field: field-name ":" where field-name =
  * 1*ftext, ftext = %d33-57 / %d59-126 (RFC 5322 §3.6.8), with the obsolete white space before
- * the colon (§4.5.3). This judges broken pastes, so text that only fits the grammar by accident
- * is refused on purpose: a name not starting with a letter ("[2001:db8::1]", "10:15:07",
+ * the colon (§4.5, obs-optional). This judges broken pastes, so text that only fits the grammar by
+ * accident is refused on purpose: a name not starting with a letter ("[2001:db8::1]", "10:15:07",
  * "<mailto:"), a name holding "=" (a DKIM or ARC tag list broken onto its own line:
  * "h=from:to:subject;"), and "name://" (a URL). With @plain, only letters, digits and "-" directly
  * followed by ":". */
@@ -894,15 +894,18 @@ normalize_bytes (const char *data, gsize len, gboolean fix_ends, gsize *out_len)
 }
 
 /* md_input_repair: the byte repairs come first (BOM, NUL, line ends), then the line repairs
- * see the text as a person would: through "> " quoting, past leading blank lines, then the
- * header block's indent, broken folding and its missing or white-space-only end. Each step is
- * one pass over the lines; the output is written once. The indent rule, with c the least indent
- * of the lines other than the first that look like fields:
- *   - first line indented by f: strip f from it and c (f when there is no c) from every other
- *     line that has that much (a uniform indent, or only the first line indented);
- *   - first line not indented: strip c only when every other line has c and two plain field
- *     names sit at c (the first line lost its indent when copied);
- *   - body lines lose the same indent when all of them have it. */
+ * see the text as a person would: through "> " quoting, past leading blank lines and a From_
+ * line, then the header block's indent, broken folding, and its missing or white-space-only
+ * end. Each step is a pass over the lines; the output is written once. Tokens, in this order:
+ * bom, nul-bytes, cr-line-ends, mixed-line-ends, quoted, leading-blank-lines, indent,
+ * unindented-continuation, no-blank-after-headers, trailing-whitespace. The indent rule, with c
+ * the least indent of the other lines that look like fields, above the first line at column 0:
+ *   - first line indented by f: strip f from it and c from every other line that has that much
+ *     (a uniform indent; c is 0 when only the first line was indented);
+ *   - first line not indented: strip c only when every other line there has c and two plain
+ *     field names sit at c (the first line lost its indent when copied);
+ *   - a white-space-only line that this empties ends the header block; body lines lose the
+ *     same indent when all of them have it. */
 char *
 md_input_repair (const char *data, gsize len, gsize *out_len, GPtrArray *repaired)
 {

@@ -34,8 +34,9 @@ md_message_decode_date (const char *text, gint64 *utc, int *tz_offset_min)
     return TRUE;
 }
 
-/* Unfolds a raw header value: CRLF/LF followed by white space becomes that white space (RFC 5322
- * §2.2.3), leading and trailing white space trimmed. (transfer full) */
+/* Unfolds a raw header value (RFC 5322 §2.2.3) and, beyond the RFC, turns each line break with
+ * the white space around it into one space: folded fields then read as one line in reports.
+ * Leading and trailing white space is trimmed. (transfer full) */
 static char *
 unfold (const char *raw)
 {
@@ -43,8 +44,15 @@ unfold (const char *raw)
     char *out = g_malloc (n + 1);
     gsize o = 0;
     for (gsize i = 0; i < n; i++) {
-        if (raw[i] == '\r' || raw[i] == '\n')
+        if (raw[i] == '\r' || raw[i] == '\n') {
+            while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == '\t'))
+                o--;
+            while (i + 1 < n && (raw[i + 1] == '\r' || raw[i + 1] == '\n' || raw[i + 1] == ' ' ||
+                                 raw[i + 1] == '\t'))
+                i++;
+            out[o++] = ' ';
             continue;
+        }
         out[o++] = raw[i];
     }
     out[o] = '\0';

@@ -88,10 +88,13 @@ append_cut (GString *out, const char *text, guint width)
     }
 }
 
+/* "name [ip]", where a HELO that is only the IP literal ("[192.0.2.1]") is not said twice. */
 static const char *
 hop_from (const MdHop *hop, char *buf, gsize size)
 {
     const char *name = hop->from_rdns != NULL ? hop->from_rdns : hop->from_helo;
+    if (name != NULL && name[0] == '[' && hop->from_ip != NULL)
+        name = NULL;
     if (name != NULL && hop->from_ip != NULL)
         g_snprintf (buf, size, "%s [%s]", name, hop->from_ip);
     else if (name != NULL || hop->from_ip != NULL)
@@ -136,9 +139,14 @@ append_hops (GString *out, const MdAnalysis *a, const Palette *p)
         char from[300];
         g_string_append_printf (out, "  %-3u %-19s  %s%-8s%s  ", hop->index, time, colour, delay,
                                 *colour ? p->reset : "");
-        append_cut (out, hop_from (hop, from, sizeof from), CELL_MAX);
-        g_string_append_printf (out, "\n  %-3s %-19s  %-8s  → ", "", "", "");
-        append_cut (out, hop->by != NULL ? hop->by : "?", CELL_MAX);
+        const char *route = hop_from (hop, from, sizeof from);
+        /* A line that is no relay hop (qmail's "invoked by uid") is shown as written. */
+        append_cut (out, route != NULL || hop->parse_ok ? route : hop->raw, CELL_MAX);
+        g_string_append_printf (out, "\n  %-3s %-19s  %-8s  ", "", "", "");
+        if (hop->by != NULL) {
+            g_string_append (out, "→ ");
+            append_cut (out, hop->by, CELL_MAX);
+        }
         g_string_append (out, p->dim);
         if (hop->with != NULL)
             g_string_append_printf (out, " · %s", hop->with);
@@ -147,7 +155,7 @@ append_hops (GString *out, const MdAnalysis *a, const Palette *p)
         if (hop->authenticated)
             g_string_append (out, " · authenticated");
         if (!hop->parse_ok)
-            g_string_append (out, " · not a relay hop");
+            g_string_append (out, hop->by != NULL ? " · not a relay hop" : "not a relay hop");
         g_string_append_printf (out, "%s\n", p->reset);
     }
     if (d->has_total)

@@ -68,7 +68,7 @@ check "a bad file among good ones" 66 "$M --format=jsonl samples/slow-hop.eml no
 expect "the good files still analysed" "[ \$(wc -l <$tmp/out) -eq 2 ]"
 check "writing to a full disk" 74 "$M samples/slow-hop.eml >/dev/full"
 check "check-rules" 0 "$M --check-rules"
-expect "check-rules counts rules" "grep -q 'rules: OK' $tmp/out"
+expect "check-rules counts rules and files" "grep -Eq '^[0-9]+ rules in [0-9]+ files: OK' $tmp/out"
 mkdir -p "$tmp/bad"
 printf '[bad.rule]\ntitle = x\ncategory = delay\nseverity = warning\nnonsense = 1\n' >"$tmp/bad/a.rules"
 check "bad rule file" 78 "$M --rules=$tmp/bad --check-rules"
