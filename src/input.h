@@ -16,8 +16,11 @@ gboolean md_input_is_mbox (const char *data, gsize len);
 /* A streaming mbox splitter over a stdio stream: memory is bounded by the largest message. */
 typedef struct MdMboxReader MdMboxReader;
 MdMboxReader *md_mbox_reader_new (FILE *stream);
-/* md_mbox_reader_next - the next message, its From_ line excluded, ">From " unquoted lines left as
- * they are; *data is valid until the next call. Returns FALSE at the end or on error (@error set). */
+/* md_mbox_reader_next - the next message without its From_ line and without the blank separator
+ * line before the next one; ">From " lines are left as they are. *from_line is the From_ line with
+ * its line end (NULL for text before the first one), so a filter can copy it byte for byte. Both
+ * buffers are NUL-terminated after their length and valid until the next call. Returns FALSE at
+ * the end or on error (@error set). */
 gboolean md_mbox_reader_next (MdMboxReader *reader, const char **data, gsize *len,
                               const char **from_line, gsize *from_line_len, GError **error);
 void md_mbox_reader_free (MdMboxReader *reader);
@@ -29,8 +32,10 @@ MdLineEnding md_input_line_ending (const char *data, gsize len);
 /* md_input_looks_binary - TRUE when @data is not mail text at all (mostly control bytes) */
 gboolean md_input_looks_binary (const char *data, gsize len);
 
-/* md_input_repair - repairs a pasted or damaged message for parsing: leading blank lines, a UTF-8
- * BOM, "> " quoting, a uniform indent, CR-only and mixed line ends (→ LF), no blank line after the
- * headers, NUL bytes. Appends a token to @repaired (static strings) for each repair made. Returns a
- * new buffer (transfer full) of *out_len bytes, or NULL when nothing needed repair. */
+/* md_input_repair - repairs a pasted or damaged message for parsing. Appends a token (static
+ * strings) to @repaired for each repair made, in this order: "bom", "nul-bytes", "cr-line-ends",
+ * "mixed-line-ends" (both → LF), "quoted" ("> "), "leading-blank-lines", "indent" (a uniform one),
+ * "unindented-continuation" (a field wrapped by a mail client), "no-blank-after-headers",
+ * "trailing-whitespace" (a blank-looking separator line). Returns a new buffer (transfer full) of
+ * *out_len bytes, or NULL when nothing needed repair. */
 char *md_input_repair (const char *data, gsize len, gsize *out_len, GPtrArray *repaired);

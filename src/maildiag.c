@@ -51,7 +51,6 @@ MdAnalysis *
 md_analyze_bytes (const char *data, gsize len, const MdOptions *options, GError **error)
 {
     static const MdOptions defaults = { 0 };
-    const char *start = data;
     if (options == NULL)
         options = &defaults;
     if (options->max_size > 0 && len > options->max_size) {
@@ -74,24 +73,24 @@ md_analyze_bytes (const char *data, gsize len, const MdOptions *options, GError 
         return NULL;
     }
 
-    /* A lone message saved from an mbox keeps its From_ line: it is no header, skip it. */
-    if (len >= 5 && memcmp (data, "From ", 5) == 0) {
-        const char *nl = memchr (data, '\n', len);
-        gsize skip = nl != NULL ? (gsize) (nl - data) + 1 : len;
-        data += skip;
-        len -= skip;
-    }
-
     g_autoptr (MdAnalysis) a = md_analysis_new ();
     a->source = md_analysis_intern (a, options->source != NULL ? options->source : "-", -1);
     a->index = options->index;
-    a->input.bytes = len + (gsize) (data - start);
+    a->input.bytes = len;
     a->input.line_ending = md_input_line_ending (data, len);
 
     gsize fixed_len = 0;
     g_autofree char *fixed = md_input_repair (data, len, &fixed_len, a->input.repaired);
     const char *text = fixed != NULL ? fixed : data;
     gsize text_len = fixed != NULL ? fixed_len : len;
+    /* A lone message saved from an mbox keeps its From_ line (repair may have uncovered it from
+     * quoting or indent): it is no header field, skip it. */
+    if (text_len >= 5 && memcmp (text, "From ", 5) == 0) {
+        const char *nl = memchr (text, '\n', text_len);
+        gsize skip = nl != NULL ? (gsize) (nl - text) + 1 : text_len;
+        text += skip;
+        text_len -= skip;
+    }
     if (!starts_with_header (text, text_len)) {
         g_set_error_literal (error, MD_ERROR, MD_ERROR_NOT_MAIL,
                              "no header block: the input does not start with a header field "

@@ -2,6 +2,7 @@
  * §7). It holds no analysis: everything it prints comes from libmaildiag's model and formatters. */
 #define _GNU_SOURCE /* fopencookie */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -231,56 +232,79 @@ analyse_mbox (Run *run, const char *source, Sniffed *sniffed)
     return go_on;
 }
 
-/* Reads the rest of @stream after @prefix, up to the size limit plus one byte. */
-static GByteArray *
-read_rest (FILE *stream, const char *prefix, gsize prefix_len, gsize limit, GError **error)
+/* Reads up to @size bytes from @fd, retrying on EINTR and short pipe reads: the format sniff. */
+static gssize
+read_prefix (int fd, char *buf, gsize size)
 {
-    g_autoptr (GByteArray) bytes = g_byte_array_sized_new (65536);
-    g_byte_array_append (bytes, (const guint8 *) prefix, (guint) prefix_len);
-    char buf[65536];
-    size_t n;
-    while ((n = fread (buf, 1, sizeof buf, stream)) > 0) {
-        g_byte_array_append (bytes, (const guint8 *) buf, (guint) n);
-        if (limit > 0 && bytes->len > limit)
-            break; /* enough to know it is too big; md_analyze_bytes says so */
+    gsize got = 0;
+    while (got < size) {
+        ssize_t n = read (fd, buf + got, size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        got += (gsize) n;
     }
-    if (ferror (stream)) {
-        g_set_error (error, MD_ERROR, MD_ERROR_READ, "%s", g_strerror (errno));
-        return NULL;
+    return (gssize) got;
+}
+
+static gboolean
+analyse_fd (Run *run, const char *path, int fd, guint index)
+{
+    Sniffed sniffed = { 0 };
+    gssize n = read_prefix (fd, sniffed.prefix, 5);
+    if (n < 0) {
+        g_printerr ("maildiag: %s: %s\n", path, g_strerror (errno));
+        worsen (run, EXIT_IOERR);
+        return TRUE;
     }
-    return g_steal_pointer (&bytes);
+    sniffed.prefix_len = (gsize) n;
+    if (run->force_mbox || md_input_is_mbox (sniffed.prefix, sniffed.prefix_len)) {
+        sniffed.rest = fdopen (dup (fd), "rb");
+        if (sniffed.rest == NULL) {
+            g_printerr ("maildiag: %s: %s\n", path, g_strerror (errno));
+            worsen (run, EXIT_SOFTWARE);
+            return TRUE;
+        }
+        gboolean go_on = analyse_mbox (run, path, &sniffed);
+        fclose (sniffed.rest);
+        return go_on;
+    }
+    /* The limit applies to the whole message, the sniffed bytes included. */
+    gsize max = run->options.max_size;
+    if (max > 0)
+        max = max > sniffed.prefix_len ? max - sniffed.prefix_len : 1;
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GBytes) rest = md_input_read_fd (fd, max, FALSE, NULL, &error);
+    if (rest == NULL) {
+        report_error (run, path, error);
+        return TRUE;
+    }
+    gsize rest_len;
+    const char *rest_data = g_bytes_get_data (rest, &rest_len);
+    g_autofree char *whole = g_malloc (sniffed.prefix_len + rest_len + 1);
+    memcpy (whole, sniffed.prefix, sniffed.prefix_len);
+    if (rest_len > 0)
+        memcpy (whole + sniffed.prefix_len, rest_data, rest_len);
+    return analyse_one (run, path, index, whole, sniffed.prefix_len + rest_len);
 }
 
 static gboolean
 analyse_path (Run *run, const char *path, guint index)
 {
-    gboolean is_stdin = strcmp (path, "-") == 0;
-    FILE *stream = is_stdin ? stdin : fopen (path, "rb");
-    if (stream == NULL) {
+    if (strcmp (path, "-") == 0)
+        return analyse_fd (run, path, STDIN_FILENO, index);
+    int fd = open (path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         g_printerr ("maildiag: %s: %s\n", path, g_strerror (errno));
-        worsen (run, errno == ENOENT || errno == EACCES ? EXIT_NOINPUT : EXIT_IOERR);
+        worsen (run, errno == ENOENT || errno == EACCES || errno == ENOTDIR ? EXIT_NOINPUT
+                                                                           : EXIT_IOERR);
         return TRUE;
     }
-    Sniffed sniffed = { .rest = stream };
-    sniffed.prefix_len = fread (sniffed.prefix, 1, 5, stream);
-    gboolean mbox = run->force_mbox ||
-                    md_input_is_mbox (sniffed.prefix, sniffed.prefix_len);
-    gboolean go_on = TRUE;
-    if (mbox) {
-        go_on = analyse_mbox (run, path, &sniffed);
-    } else {
-        g_autoptr (GError) error = NULL;
-        g_autoptr (GByteArray) bytes = read_rest (stream, sniffed.prefix, sniffed.prefix_len,
-                                                  run->options.max_size, &error);
-        if (bytes == NULL) {
-            g_printerr ("maildiag: %s: %s\n", path, error->message);
-            worsen (run, EXIT_IOERR);
-        } else {
-            go_on = analyse_one (run, path, index, (const char *) bytes->data, bytes->len);
-        }
-    }
-    if (!is_stdin)
-        fclose (stream);
+    gboolean go_on = analyse_fd (run, path, fd, index);
+    close (fd);
     return go_on;
 }
 

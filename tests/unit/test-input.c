@@ -113,6 +113,10 @@ static const struct {
       S ("From x Mon\nFrom: a@b\nTo: c@d\n"), "quoted" },
     { "quoted-leading-blank", S (">\n> From: a@b\n"), S ("From: a@b\n"),
       "quoted,leading-blank-lines" },
+    { "quoted-blank-line-fewer-levels", S ("> > From: a@b\n>\n> > body\n"),
+      S ("From: a@b\n\nbody\n"), "quoted" },
+    { "leading-blank-then-mbox-from", S ("\n\nFrom a Mon\nTo: c@d\n"), S ("From a Mon\nTo: c@d\n"),
+      "leading-blank-lines" },
     /* Indent. */
     { "indent-uniform", S ("    From: a@b\n    Subject: x\n\n    body\n"),
       S ("From: a@b\nSubject: x\n\nbody\n"), "indent" },
@@ -131,6 +135,12 @@ static const struct {
       S ("From: a@b\nTo: c@d\n\nbody\n  indented\n"), "indent" },
     { "indent-ws-separator", S ("    From: a@b\n    \n    body\n"), S ("From: a@b\n\nbody\n"),
       "indent" },
+    { "indent-mbox-from-line", S ("    From a@b Mon\n    Return-Path: <x>\n    To: c@d\n"),
+      S ("From a@b Mon\nReturn-Path: <x>\nTo: c@d\n"), "indent" },
+    { "indent-ws-separator-before-field-like-body", S ("    From: a@b\n    \n    Note: x\n"),
+      S ("From: a@b\n\nNote: x\n"), "indent" },
+    { "indent-first-line-lost-then-body", S ("From: a@b\n    To: c@d\n    Subject: x\nHello\n"),
+      S ("From: a@b\nTo: c@d\nSubject: x\n\nHello\n"), "indent,no-blank-after-headers" },
     /* Broken folding and the end of the header block. */
     { "no-blank-after-headers", S ("From: a@b\nSubject: x\nHello there,\nbye\n"),
       S ("From: a@b\nSubject: x\n\nHello there,\nbye\n"), "no-blank-after-headers" },
