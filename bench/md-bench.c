@@ -133,18 +133,20 @@ bench_pipeline (Set *set)
         elapsed = now () - start;
     } while (elapsed < MIN_SECONDS);
     print_rate ("pipeline", n, bytes, elapsed);
-    /* The same messages without rules: what parsing alone costs inside the pipeline. */
-    for (guint i = 0; i < set->messages->len; i++) {
-        gsize len;
-        const char *data = g_bytes_get_data (g_ptr_array_index (set->messages, i), &len);
-        double t0 = now ();
-        md_analysis_free (md_analyze_bytes (data, len, &bare, NULL));
-        t_parse += now () - t0;
-    }
-    double per = (double) n / set->messages->len;
-    double parse = t_parse * per;
-    printf ("phase.parse_us: %.1f\n", parse / n * 1e6);
-    printf ("phase.analysis_us: %.1f\n", (t_rules - parse) / n * 1e6);
+    /* The same messages without rules or output: what parsing costs inside the pipeline. */
+    guint64 bare_n = 0;
+    start = now ();
+    do {
+        for (guint i = 0; i < set->messages->len; i++, bare_n++) {
+            gsize len;
+            const char *data = g_bytes_get_data (g_ptr_array_index (set->messages, i), &len);
+            md_analysis_free (md_analyze_bytes (data, len, &bare, NULL));
+        }
+        t_parse = now () - start;
+    } while (t_parse < MIN_SECONDS);
+    double parse_us = t_parse / bare_n * 1e6;
+    printf ("phase.parse_us: %.1f\n", parse_us);
+    printf ("phase.analysis_us: %.1f\n", t_rules / n * 1e6 - parse_us);
     printf ("phase.output_us: %.1f\n", t_output / n * 1e6);
     fclose (sink);
     return 0;
@@ -160,6 +162,13 @@ make_mbox (const char *path, guint64 count, Set *set)
         gsize len;
         const char *data = g_bytes_get_data (g_ptr_array_index (set->messages, k % set->messages->len), &len);
         fprintf (out, "From bench@example.org Tue Nov  3 09:00:00 2026\n");
+        /* A corpus file saved from an mbox brings its own From_ line: ours replaces it. */
+        if (len >= 5 && memcmp (data, "From ", 5) == 0) {
+            const char *nl = memchr (data, '\n', len);
+            gsize skip = nl != NULL ? (gsize) (nl - data) + 1 : len;
+            data += skip;
+            len -= skip;
+        }
         /* mboxrd quoting: a body line starting "From " would split the message. */
         const char *p = data, *end = data + len;
         while (p < end) {
