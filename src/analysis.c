@@ -77,6 +77,24 @@ md_analysis_intern (MdAnalysis *a, const char *text, gssize len)
     return g_string_chunk_insert (a->strings, valid);
 }
 
+void
+md_analysis_warn (MdAnalysis *a, const char *code, gsize offset, const char *item)
+{
+    GPtrArray *warnings = a->input.warnings;
+    if (warnings->len >= MD_MAX_WARNINGS)
+        return;
+    for (guint i = 0; i < warnings->len; i++) {
+        const MdWarning *w = g_ptr_array_index (warnings, i);
+        if (strcmp (w->code, code) == 0 && g_strcmp0 (w->item, item) == 0)
+            return;
+    }
+    MdWarning *w = g_new0 (MdWarning, 1);
+    w->code = code;
+    w->offset = offset;
+    w->item = md_analysis_intern (a, item, -1);
+    g_ptr_array_add (warnings, w);
+}
+
 const char *
 md_analysis_get_header (const MdAnalysis *a, const char *name)
 {

@@ -262,16 +262,7 @@ typedef struct {
 static void
 warn_limit (Run *run, const MdRule *rule)
 {
-    GPtrArray *warnings = run->analysis->input.warnings;
-    for (guint i = 0; i < warnings->len; i++) { /* once per rule and message */
-        const MdWarning *w = g_ptr_array_index (warnings, i);
-        if (g_strcmp0 (w->code, "rule-limit") == 0 && g_strcmp0 (w->item, rule->id) == 0)
-            return;
-    }
-    MdWarning *w = g_new0 (MdWarning, 1);
-    w->code = "rule-limit";
-    w->item = md_analysis_intern (run->analysis, rule->id, -1);
-    g_ptr_array_add (warnings, w);
+    md_analysis_warn (run->analysis, "rule-limit", 0, rule->id);
 }
 
 /* emit - the finding for @rule on @subject. Conditions are evaluated once more to collect their

@@ -172,6 +172,10 @@ MD_API void md_analysis_free (MdAnalysis *analysis);
 /* md_analysis_intern - copies @len bytes of @text into the analysis, made valid UTF-8 with NUL,
  * CR and LF replaced, returns the copy (transfer none; lives as long as @analysis) */
 MD_API const char *md_analysis_intern (MdAnalysis *analysis, const char *text, gssize len);
+/* md_analysis_warn - records a warning about the input (@code a static token, @item interned),
+ * once per code and item, and at most MD_MAX_WARNINGS in all: hostile input must not grow it. */
+#define MD_MAX_WARNINGS 64
+MD_API void md_analysis_warn (MdAnalysis *analysis, const char *code, gsize offset, const char *item);
 /* md_analysis_get_header - value of the first header field named @name (case-insensitive), or NULL */
 MD_API const char *md_analysis_get_header (const MdAnalysis *analysis, const char *name);
 /* md_analysis_count_header - how many top-level header fields are named @name */

@@ -82,5 +82,13 @@ printf 'Received: from a (a [192.0.2.1]) by b with SMTP; Tue, 3 Nov 2026 09:00:0
 check "CRLF header paste" 0 "$M --format=json $tmp/crlf"
 expect "CRLF paste is kind headers" "grep -q '\"kind\": \"headers\"' $tmp/out && grep -q '\"line_ending\": \"crlf\"' $tmp/out"
 
+if command -v script >/dev/null; then
+    # script(1) gives maildiag a terminal: colour there, and never with NO_COLOR.
+    check "colour on a terminal" 0 "env -u NO_COLOR script -qec '$M samples/slow-hop.eml' /dev/null"
+    expect "terminal output has ANSI colour" "grep -q \"$(printf '\033')\[\" $tmp/out"
+    check "NO_COLOR on a terminal" 0 "NO_COLOR=1 script -qec '$M samples/slow-hop.eml' /dev/null"
+    expect "NO_COLOR output has no ANSI colour" "! grep -q \"$(printf '\033')\[\" $tmp/out"
+fi
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
