@@ -50,6 +50,11 @@ md_analysis_free (MdAnalysis *a)
     g_ptr_array_unref (a->spam);
     g_ptr_array_unref (a->findings);
     g_ptr_array_unref (a->summary.categories);
+    if (a->bounce != NULL) {
+        g_ptr_array_unref (a->bounce->recipients);
+        md_analysis_free (a->bounce->original);
+        g_free (a->bounce);
+    }
     g_string_chunk_free (a->strings);
     g_free (a);
 }
@@ -77,6 +82,25 @@ md_analysis_intern (MdAnalysis *a, const char *text, gssize len)
     return g_string_chunk_insert (a->strings, valid);
 }
 
+MdBounce *
+md_analysis_ensure_bounce (MdAnalysis *a)
+{
+    if (a->bounce == NULL) {
+        a->bounce = g_new0 (MdBounce, 1);
+        a->bounce->recipients = g_ptr_array_new_with_free_func (g_free);
+    }
+    return a->bounce;
+}
+
+MdRecipient *
+md_bounce_add_recipient (MdAnalysis *a)
+{
+    MdBounce *bounce = md_analysis_ensure_bounce (a);
+    MdRecipient *r = g_new0 (MdRecipient, 1);
+    g_ptr_array_add (bounce->recipients, r);
+    return r;
+}
+
 void
 md_analysis_warn (MdAnalysis *a, const char *code, gsize offset, const char *item)
 {
@@ -93,6 +117,31 @@ md_analysis_warn (MdAnalysis *a, const char *code, gsize offset, const char *ite
     w->offset = offset;
     w->item = md_analysis_intern (a, item, -1);
     g_ptr_array_add (warnings, w);
+}
+
+const char *
+md_analysis_intern_text (MdAnalysis *a, const char *text, gssize len)
+{
+    if (text == NULL)
+        return NULL;
+    gsize n = len < 0 ? strlen (text) : (gsize) len;
+    g_autofree char *lines = g_malloc (n + 1);
+    gsize o = 0;
+    for (gsize i = 0; i < n; i++) {
+        char c = text[i];
+        if (c == '\r') {
+            lines[o++] = '\n';
+            if (i + 1 < n && text[i + 1] == '\n')
+                i++;
+        } else {
+            lines[o++] = c == '\0' ? ' ' : c;
+        }
+    }
+    lines[o] = '\0';
+    if (g_utf8_validate_len (lines, o, NULL))
+        return g_string_chunk_insert_len (a->strings, lines, (gssize) o);
+    g_autofree char *valid = g_utf8_make_valid (lines, (gssize) o);
+    return g_string_chunk_insert (a->strings, valid);
 }
 
 const char *

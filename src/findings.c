@@ -30,6 +30,50 @@ append_route (GString *text, const MdAnalysis *a)
                                 md_duration_format (d->max_hop_delay_s, buf, sizeof buf));
 }
 
+/* The verdict a bounce gives: rejected when a recipient failed, deferred when one is still being
+ * retried, ok when every recipient was delivered (a success DSN). */
+static MdVerdict
+bounce_verdict (const MdAnalysis *a, const MdRecipient **first_bad, int *hard)
+{
+    gboolean failed = FALSE, delayed = FALSE;
+    *hard = 0;
+    for (guint i = 0; i < a->bounce->recipients->len; i++) {
+        const MdRecipient *r = g_ptr_array_index (a->bounce->recipients, i);
+        gboolean is_delayed = g_strcmp0 (r->action, "delayed") == 0 ||
+                              (r->action == NULL && r->status != NULL && r->status[0] == '4');
+        gboolean is_ok = g_strcmp0 (r->action, "delivered") == 0 ||
+                         g_strcmp0 (r->action, "relayed") == 0 ||
+                         g_strcmp0 (r->action, "expanded") == 0;
+        if (!is_ok && *first_bad == NULL)
+            *first_bad = r;
+        if (r->hard)
+            *hard = 1;
+        if (is_delayed)
+            delayed = TRUE;
+        else if (!is_ok)
+            failed = TRUE;
+    }
+    return failed ? MD_VERDICT_REJECTED : delayed ? MD_VERDICT_DEFERRED : MD_VERDICT_OK;
+}
+
+static void
+append_recipient (GString *text, const MdRecipient *r, guint others)
+{
+    g_string_append_printf (text, "%s", r->recipient != NULL ? r->recipient : "a recipient");
+    if (r->reason != NULL)
+        g_string_append_printf (text, ", %s", r->reason);
+    if (r->status != NULL || r->reply_code != 0) {
+        g_string_append (text, " (");
+        if (r->reply_code != 0)
+            g_string_append_printf (text, "%d%s", r->reply_code, r->status != NULL ? " " : "");
+        if (r->status != NULL)
+            g_string_append (text, r->status);
+        g_string_append_c (text, ')');
+    }
+    if (others > 0)
+        g_string_append_printf (text, " and %u more", others);
+}
+
 void
 md_findings_summarize (MdAnalysis *a)
 {
@@ -39,6 +83,8 @@ md_findings_summarize (MdAnalysis *a)
     s->severity = MD_SEVERITY_NONE;
     for (guint i = 0; i < a->findings->len; i++) {
         const MdFinding *f = g_ptr_array_index (a->findings, i);
+        if (f->explain)
+            continue;
         if (f->severity > s->severity) {
             s->severity = f->severity;
             worst = f;
@@ -51,10 +97,44 @@ md_findings_summarize (MdAnalysis *a)
         if (!seen && f->category != NULL)
             g_ptr_array_add (s->categories, (gpointer) f->category);
     }
+    g_autoptr (GString) text = g_string_new (NULL);
+    if (a->kind == MD_KIND_FEEDBACK || a->kind == MD_KIND_AUTO_REPLY) {
+        s->verdict = a->kind == MD_KIND_FEEDBACK ? MD_VERDICT_FEEDBACK : MD_VERDICT_AUTO_REPLY;
+        s->hard = 0;
+        const MdRecipient *r = a->bounce != NULL && a->bounce->recipients->len > 0
+                                   ? g_ptr_array_index (a->bounce->recipients, 0)
+                                   : NULL;
+        if (a->kind == MD_KIND_FEEDBACK)
+            g_string_append_printf (text, "Complaint report (%s) about mail to %s",
+                                    r != NULL && r->feedback_type ? r->feedback_type : "feedback",
+                                    r != NULL && r->recipient ? r->recipient : "a recipient");
+        else
+            g_string_append_printf (text, "Automatic reply from %s: not a bounce",
+                                    r != NULL && r->recipient ? r->recipient : "the recipient");
+        s->text = md_analysis_intern (a, text->str, (gssize) text->len);
+        return;
+    }
+    if (a->bounce != NULL && a->bounce->recipients->len > 0) {
+        const MdRecipient *bad = NULL;
+        int hard = 0;
+        s->verdict = bounce_verdict (a, &bad, &hard);
+        s->hard = hard;
+        guint n = a->bounce->recipients->len;
+        if (s->verdict == MD_VERDICT_OK) {
+            g_string_append_printf (text, "Delivered: a success report for %u recipient%s", n,
+                                    n == 1 ? "" : "s");
+        } else {
+            g_string_append (text, s->verdict == MD_VERDICT_REJECTED ? "Rejected: " : "Deferred: ");
+            append_recipient (text, bad, n - 1);
+            if (worst != NULL && worst->title != NULL && worst->severity >= MD_SEVERITY_WARNING)
+                g_string_append_printf (text, ". %s", worst->title);
+        }
+        s->text = md_analysis_intern (a, text->str, (gssize) text->len);
+        return;
+    }
     if (s->verdict != MD_VERDICT_ERROR)
         s->verdict = worst_delay != NULL ? MD_VERDICT_DELAYED : MD_VERDICT_OK;
 
-    g_autoptr (GString) text = g_string_new (NULL);
     if (s->verdict == MD_VERDICT_DELAYED) {
         g_string_append (text, "Delayed");
         worst = worst_delay; /* the verdict's cause comes first, other findings follow below */

@@ -2,6 +2,9 @@
  * Received chain → rules → summary. It owns no knowledge itself; each stage is its own module. */
 #include <string.h>
 
+#include "arf.h"
+#include "bounce.h"
+#include "dsn.h"
 #include "findings.h"
 #include "input.h"
 #include "message.h"
@@ -99,16 +102,29 @@ md_analyze_bytes (const char *data, gsize len, const MdOptions *options, GError 
     }
 
     g_autoptr (GPtrArray) received = g_ptr_array_new ();
-    if (!md_message_parse (a, text, text_len, received)) {
+    gboolean body = has_body (text, text_len);
+    MdReturned returned = { NULL, NULL };
+    if (!md_message_parse (a, text, text_len, received, body ? &returned : NULL)) {
         g_set_error_literal (error, MD_ERROR, MD_ERROR_NOT_MAIL,
                              "no header block could be read from the input");
         return NULL;
     }
-    a->kind = has_body (text, text_len) ? MD_KIND_MESSAGE : MD_KIND_HEADERS;
+    a->kind = body ? MD_KIND_MESSAGE : MD_KIND_HEADERS;
     md_received_build_chain (a, received);
+    if (returned.original != NULL) {
+        md_received_build_chain (returned.original, returned.received);
+        g_ptr_array_unref (returned.received);
+    }
 
-    if (options->rules != NULL) {
+    /* Standard reports first (RFC 3464/6533, RFC 5965), then the rules for everything else. */
+    if (a->body.delivery_status != NULL)
+        md_dsn_parse (a, a->body.delivery_status, a->body.delivery_status_len, a->body.global_dsn);
+    if (a->body.feedback_report != NULL)
+        md_arf_parse (a, a->body.feedback_report, a->body.feedback_report_len);
+    if (options->rules != NULL)
         md_rules_run (options->rules, MD_STAGE_EXTRACT, a, options->explain);
+    md_bounce_finish (a, returned.original);
+    if (options->rules != NULL) {
         md_rules_run (options->rules, MD_STAGE_CLASSIFY, a, options->explain);
         md_rules_run (options->rules, MD_STAGE_DIAGNOSE, a, options->explain);
     }

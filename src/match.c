@@ -1,6 +1,6 @@
 /* match.c - selectors: one static table maps a rule key to a model field, its type, scope and cost;
- * conditions test those fields for one subject. Selectors the model cannot fill yet (bounce, auth,
- * spam) are rows without a getter, so adding one is a getter, not an engine change (DESIGN §4). */
+ * conditions test those fields for one subject. Selectors the model cannot fill yet (auth, spam)
+ * are rows without a getter, so adding one is a getter, not an engine change (DESIGN §4). */
 #include <string.h>
 
 #include <maildiag/maildiag.h>
@@ -201,9 +201,97 @@ get_hop_skewed (const MdAnalysis *a, gconstpointer item, const char *arg, guint 
     return TRUE;
 }
 
-/* The table. Rows without a getter name fields a later issue fills (bounce recipients, auth
- * results, spam verdicts): rules may use them now and simply do not match yet. Cost: 0 numbers,
- * 1 short enumerated strings, 2 hop fields, 3 header values, 4 long free text. */
+/* ---- the bounce ---- */
+
+/* human-text: the readable part of a bounce (DESIGN §4), up to 100+ KB: the costliest field. */
+static gboolean
+get_human_text (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor,
+                GString *buf, MdValue *out)
+{
+    (void) item, (void) arg, (void) buf;
+    if ((*cursor)++ > 0 || a->body.human_text == NULL)
+        return FALSE;
+    out->text = a->body.human_text;
+    out->len = a->body.human_text_len;
+    return TRUE;
+}
+
+static gboolean
+get_report_type (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor,
+                 GString *buf, MdValue *out)
+{
+    (void) item, (void) arg, (void) buf;
+    return (*cursor)++ == 0 && set_text (a->body.report_type, out);
+}
+
+static gboolean
+get_bounce_format (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor,
+                   GString *buf, MdValue *out)
+{
+    (void) item, (void) arg, (void) buf;
+    return (*cursor)++ == 0 && a->bounce != NULL && set_text (a->bounce->format, out);
+}
+
+/* recipient-count: 0 without a bounce, so "== 0" tests that extraction found nobody yet */
+static gboolean
+get_recipient_count (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor,
+                     GString *buf, MdValue *out)
+{
+    (void) item, (void) arg, (void) buf;
+    if ((*cursor)++ > 0)
+        return FALSE;
+    out->number = a->bounce != NULL ? a->bounce->recipients->len : 0;
+    return TRUE;
+}
+
+/* Recipient getters: @item is the bounce recipient; one value at most. */
+#define RECIPIENT_GETTER(fn_name)                                                                  \
+    static gboolean fn_name##_one (const MdRecipient *r, MdValue *out);                            \
+    static gboolean fn_name (const MdAnalysis *a, gconstpointer item, const char *arg,             \
+                             guint *cursor, GString *buf, MdValue *out)                            \
+    {                                                                                              \
+        (void) a, (void) arg, (void) buf;                                                          \
+        if ((*cursor)++ > 0)                                                                       \
+            return FALSE;                                                                          \
+        out->recipient = item;                                                                     \
+        return fn_name##_one (item, out);                                                          \
+    }                                                                                              \
+    static gboolean fn_name##_one (const MdRecipient *r, MdValue *out)
+
+RECIPIENT_GETTER (get_status) { return set_text (r->status, out); }
+
+RECIPIENT_GETTER (get_reply)
+{
+    if (r->reply_code == 0)
+        return FALSE;
+    out->number = r->reply_code;
+    return TRUE;
+}
+
+RECIPIENT_GETTER (get_action) { return set_text (r->action, out); }
+
+RECIPIENT_GETTER (get_diagnostic) { return set_text (r->diagnostic, out); }
+
+RECIPIENT_GETTER (get_smtp_command) { return set_text (r->smtp_command, out); }
+
+RECIPIENT_GETTER (get_remote_mta) { return set_text (r->remote_mta, out); }
+
+RECIPIENT_GETTER (get_recipient) { return set_text (r->recipient, out); }
+
+RECIPIENT_GETTER (get_reason) { return set_text (r->reason, out); }
+
+/* hard: meaningful once classification gave a reason; before that it is absent, not 0. */
+RECIPIENT_GETTER (get_hard)
+{
+    if (r->reason == NULL)
+        return FALSE;
+    out->number = r->hard ? 1 : 0;
+    return TRUE;
+}
+
+/* The table. Rows without a getter name fields a later issue fills (auth results, spam
+ * verdicts): rules may use them now and simply do not match yet. Cost: 0 numbers, 1 short
+ * enumerated strings, 2 hop fields and short recipient texts, 3 header values, 4 long free text. */
 static const MdSelector selectors[] = {
     { "header:", TRUE, MD_VALUE_STRING, MD_SCOPE_MESSAGE, 3, get_header },
     { "header-count:", TRUE, MD_VALUE_NUMBER, MD_SCOPE_MESSAGE, 0, get_header_count },
@@ -219,15 +307,21 @@ static const MdSelector selectors[] = {
     { "hop.by", FALSE, MD_VALUE_STRING, MD_SCOPE_HOP, 2, get_hop_by },
     { "hop.from", FALSE, MD_VALUE_STRING, MD_SCOPE_HOP, 2, get_hop_from },
     { "hop.tls", FALSE, MD_VALUE_STRING, MD_SCOPE_HOP, 2, get_hop_tls },
+    /* the bounce (DESIGN §3 bounce, body) */
+    { "human-text", FALSE, MD_VALUE_STRING, MD_SCOPE_MESSAGE, 4, get_human_text },
+    { "report-type", FALSE, MD_VALUE_STRING, MD_SCOPE_MESSAGE, 1, get_report_type },
+    { "bounce.format", FALSE, MD_VALUE_STRING, MD_SCOPE_MESSAGE, 1, get_bounce_format },
+    { "recipient-count", FALSE, MD_VALUE_NUMBER, MD_SCOPE_MESSAGE, 0, get_recipient_count },
     /* bounce recipients (DESIGN §3 bounce.recipients[]) */
-    { "status", FALSE, MD_VALUE_STRING, MD_SCOPE_RECIPIENT, 1, NULL },
-    { "reply", FALSE, MD_VALUE_NUMBER, MD_SCOPE_RECIPIENT, 0, NULL },
-    { "action", FALSE, MD_VALUE_STRING, MD_SCOPE_RECIPIENT, 1, NULL },
-    { "smtp-command", FALSE, MD_VALUE_STRING, MD_SCOPE_RECIPIENT, 1, NULL },
-    { "remote-mta", FALSE, MD_VALUE_STRING, MD_SCOPE_RECIPIENT, 2, NULL },
-    { "recipient", FALSE, MD_VALUE_STRING, MD_SCOPE_RECIPIENT, 2, NULL },
-    { "diagnostic", FALSE, MD_VALUE_STRING, MD_SCOPE_RECIPIENT, 4, NULL },
-    { "human-text", FALSE, MD_VALUE_STRING, MD_SCOPE_MESSAGE, 4, NULL },
+    { "status", FALSE, MD_VALUE_STRING, MD_SCOPE_RECIPIENT, 1, get_status },
+    { "reply", FALSE, MD_VALUE_NUMBER, MD_SCOPE_RECIPIENT, 0, get_reply },
+    { "hard", FALSE, MD_VALUE_NUMBER, MD_SCOPE_RECIPIENT, 0, get_hard },
+    { "action", FALSE, MD_VALUE_STRING, MD_SCOPE_RECIPIENT, 1, get_action },
+    { "reason", FALSE, MD_VALUE_STRING, MD_SCOPE_RECIPIENT, 1, get_reason },
+    { "smtp-command", FALSE, MD_VALUE_STRING, MD_SCOPE_RECIPIENT, 1, get_smtp_command },
+    { "remote-mta", FALSE, MD_VALUE_STRING, MD_SCOPE_RECIPIENT, 2, get_remote_mta },
+    { "recipient", FALSE, MD_VALUE_STRING, MD_SCOPE_RECIPIENT, 2, get_recipient },
+    { "diagnostic", FALSE, MD_VALUE_STRING, MD_SCOPE_RECIPIENT, 3, get_diagnostic },
     /* auth.<method> (result), auth.<method>.<prop> (smtp.mailfrom, header.d, …) */
     { "auth.", TRUE, MD_VALUE_STRING, MD_SCOPE_MESSAGE, 2, NULL },
     { "spam.score", FALSE, MD_VALUE_NUMBER, MD_SCOPE_MESSAGE, 0, NULL },
@@ -412,7 +506,7 @@ test_item (const MdCond *cond, MdMatchRun *run, gconstpointer item, MdCondHit *h
     guint cursor = 0;
     MdValue value;
     for (;;) {
-        value = (MdValue){ NULL, 0, 0, NULL, NULL };
+        value = (MdValue){ .text = NULL };
         if (!cond->selector->get (run->analysis, item, cond->arg, &cursor, run->buf, &value))
             return FALSE;
         if (test_value (cond, run, &value, hit))
@@ -439,9 +533,19 @@ md_cond_eval (const MdCond *cond, const MdSubject *subject, MdMatchRun *run, MdC
                 return TRUE;
         return FALSE;
     }
-    case MD_SCOPE_RECIPIENT:
-        /* The model has no recipients yet (bounce issue); their selectors have no getter. */
+    case MD_SCOPE_RECIPIENT: {
+        const MdBounce *bounce = run->analysis->bounce;
+        if (bounce == NULL)
+            return FALSE;
+        const GPtrArray *recipients = bounce->recipients;
+        if (subject->scope == MD_SCOPE_RECIPIENT)
+            return subject->index < recipients->len &&
+                   test_item (cond, run, g_ptr_array_index (recipients, subject->index), hit);
+        for (guint i = 0; i < recipients->len; i++) /* any recipient */
+            if (test_item (cond, run, g_ptr_array_index (recipients, i), hit))
+                return TRUE;
         return FALSE;
+    }
     }
     return FALSE;
 }

@@ -25,9 +25,10 @@ typedef enum {
 typedef struct {
     const char *text; /* string selectors; also NULL for numbers */
     gsize len;
-    double number;      /* number and duration selectors */
-    const MdHop *hop;   /* the hop the value belongs to, or NULL */
-    const char *header; /* the header field name as written in the message, or NULL */
+    double number;                /* number and duration selectors */
+    const MdHop *hop;             /* the hop the value belongs to, or NULL */
+    const char *header;           /* the header field name as written in the message, or NULL */
+    const MdRecipient *recipient; /* the bounce recipient the value belongs to, or NULL */
 } MdValue;
 
 /* A selector's getter yields the values of the field one at a time: *cursor starts at 0 and is the
@@ -90,7 +91,7 @@ gboolean md_cond_parse_numeric (MdCond *cond, const char *text, char **message);
 
 typedef struct {
     MdScope scope; /* MESSAGE: no item pinned */
-    guint index;   /* array index into analysis->hops (HOP) */
+    guint index;   /* array index into analysis->hops (HOP) or bounce->recipients (RECIPIENT) */
 } MdSubject;
 
 /* Per-run scratch: one match data for every pattern of the set, one string buffer. Not shared
@@ -111,7 +112,7 @@ typedef struct {
 
 /* md_cond_eval - TRUE when some value of @cond's field for @subject satisfies it; @hit (may be
  * NULL) receives that value. A hop field in a rule whose subject is not a hop means "any hop"
- * (likewise recipients). A pattern that hits a limit counts as no match and sets
- * run->limit_hit. */
+ * (likewise a recipient field in a rule whose subject is not a recipient: "any recipient"). A
+ * pattern that hits a limit counts as no match and sets run->limit_hit. */
 gboolean md_cond_eval (const MdCond *cond, const MdSubject *subject, MdMatchRun *run,
                        MdCondHit *hit);

@@ -191,10 +191,169 @@ on_parser_warning (gint64 offset, GMimeParserWarning code, const gchar *item, gp
     md_analysis_warn (context->analysis, "parser-warning", offset > 0 ? (gsize) offset : 0, item);
 }
 
-static gboolean
-parse_stream (MdAnalysis *analysis, GMimeStream *stream, GPtrArray *received)
+#define MD_MAX_MIME_DEPTH 32            /* bounces nest 3 deep; deeper is hostile or broken */
+#define MD_MAX_HUMAN_TEXT (256u * 1024) /* the readable part of a bounce is a few KB */
+#define MD_MAX_REPORT_PART (1024u * 1024) /* a DSN of 10,000 recipients is about 1 MB */
+
+typedef struct {
+    MdAnalysis *analysis;
+    MdReturned *returned;
+    GString *human, *html, *delivery_status, *feedback;
+    gboolean global_dsn;
+} BodyWalk;
+
+/* Appends the decoded content of @part (transfer encoding undone, charset untouched) to @into,
+ * up to @limit bytes. */
+static void
+append_content (GMimePart *part, GString *into, gsize limit)
 {
-    ParseContext context = { analysis, TRUE };
+    GMimeDataWrapper *wrapper = g_mime_part_get_content (part);
+    if (wrapper == NULL || into->len >= limit)
+        return;
+    g_autoptr (GMimeStream) mem = g_mime_stream_mem_new ();
+    g_mime_data_wrapper_write_to_stream (wrapper, mem);
+    GByteArray *bytes = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (mem));
+    g_string_append_len (into, (const char *) bytes->data, (gssize) MIN (bytes->len, limit - into->len));
+}
+
+/* Appends the text of a text part, decoded and converted to UTF-8 by GMime. */
+static void
+append_text (GMimeTextPart *part, GString *into)
+{
+    if (into->len >= MD_MAX_HUMAN_TEXT)
+        return;
+    g_autofree char *text = g_mime_text_part_get_text (part);
+    if (text == NULL)
+        return;
+    if (into->len > 0 && into->str[into->len - 1] != '\n')
+        g_string_append_c (into, '\n');
+    g_string_append_len (into, text, (gssize) MIN (strlen (text), MD_MAX_HUMAN_TEXT - into->len));
+}
+
+static void copy_returned (BodyWalk *walk, GMimeMessage *message);
+static void parse_returned_headers (BodyWalk *walk, const char *data, gsize len);
+
+static void
+walk_body (BodyWalk *walk, GMimeObject *object, guint depth)
+{
+    if (object == NULL)
+        return;
+    if (depth > MD_MAX_MIME_DEPTH) {
+        md_analysis_warn (walk->analysis, "mime-too-deep", 0, NULL);
+        return;
+    }
+    GMimeContentType *type = g_mime_object_get_content_type (object);
+    const char *media = type != NULL ? g_mime_content_type_get_media_type (type) : "text";
+    const char *sub = type != NULL ? g_mime_content_type_get_media_subtype (type) : "plain";
+    if (GMIME_IS_MULTIPART (object)) {
+        if (g_ascii_strcasecmp (sub, "report") == 0 && walk->analysis->body.report_type == NULL) {
+            const char *report_type = g_mime_object_get_content_type_parameter (object, "report-type");
+            if (report_type != NULL)
+                walk->analysis->body.report_type = md_analysis_intern (walk->analysis, report_type, -1);
+        }
+        GMimeMultipart *multipart = GMIME_MULTIPART (object);
+        int count = g_mime_multipart_get_count (multipart);
+        for (int i = 0; i < count; i++)
+            walk_body (walk, g_mime_multipart_get_part (multipart, i), depth + 1);
+        return;
+    }
+    if (GMIME_IS_MESSAGE_PART (object)) {
+        /* message/rfc822: the returned message; its body is the sender's, not the report's. */
+        copy_returned (walk, g_mime_message_part_get_message (GMIME_MESSAGE_PART (object)));
+        return;
+    }
+    if (!GMIME_IS_PART (object))
+        return;
+    GMimePart *part = GMIME_PART (object);
+    if (g_ascii_strcasecmp (media, "message") == 0) {
+        if (g_ascii_strcasecmp (sub, "delivery-status") == 0 ||
+            g_ascii_strcasecmp (sub, "global-delivery-status") == 0) {
+            walk->global_dsn |= g_ascii_strcasecmp (sub, "global-delivery-status") == 0;
+            append_content (part, walk->delivery_status, MD_MAX_REPORT_PART);
+        } else if (g_ascii_strcasecmp (sub, "feedback-report") == 0) {
+            append_content (part, walk->feedback, MD_MAX_REPORT_PART);
+        } else if (g_ascii_strcasecmp (sub, "global") == 0 ||
+                   g_ascii_strcasecmp (sub, "global-headers") == 0 ||
+                   g_ascii_strcasecmp (sub, "rfc822") == 0) {
+            /* RFC 6533's message/global(-headers): a returned message GMime keeps as a leaf. */
+            g_autoptr (GString) raw = g_string_new (NULL);
+            append_content (part, raw, MD_MAX_REPORT_PART);
+            parse_returned_headers (walk, raw->str, raw->len);
+        }
+        return;
+    }
+    if (g_ascii_strcasecmp (media, "text") == 0) {
+        if (g_ascii_strcasecmp (sub, "rfc822-headers") == 0) {
+            g_autoptr (GString) raw = g_string_new (NULL);
+            append_content (part, raw, MD_MAX_REPORT_PART);
+            parse_returned_headers (walk, raw->str, raw->len);
+        } else if (g_ascii_strcasecmp (sub, "html") == 0) {
+            append_text (GMIME_TEXT_PART (object), walk->html);
+        } else if (GMIME_IS_TEXT_PART (object)) {
+            append_text (GMIME_TEXT_PART (object), walk->human);
+        }
+    }
+}
+
+/* Text of an HTML part without tags and with entities of the markup kept as written: enough for
+ * patterns over the words of an HTML-only bounce. */
+static void
+strip_tags (GString *html, GString *into)
+{
+    gboolean in_tag = FALSE;
+    for (gsize i = 0; i < html->len; i++) {
+        char c = html->str[i];
+        if (c == '<') {
+            in_tag = TRUE;
+            /* block elements end lines, so line-anchored patterns still work */
+            if (i + 3 < html->len && (g_ascii_strncasecmp (html->str + i, "<br", 3) == 0 ||
+                                      g_ascii_strncasecmp (html->str + i, "<p", 2) == 0 ||
+                                      g_ascii_strncasecmp (html->str + i, "<tr", 3) == 0 ||
+                                      g_ascii_strncasecmp (html->str + i, "<div", 4) == 0))
+                g_string_append_c (into, '\n');
+        } else if (c == '>' && in_tag) {
+            in_tag = FALSE;
+        } else if (!in_tag) {
+            g_string_append_c (into, c);
+        }
+    }
+}
+
+static void
+read_body (MdAnalysis *analysis, GMimeMessage *message, MdReturned *returned)
+{
+    BodyWalk walk = { analysis, returned, g_string_new (NULL), g_string_new (NULL),
+                      g_string_new (NULL), g_string_new (NULL), FALSE };
+    walk_body (&walk, g_mime_message_get_mime_part (message), 0);
+    if (walk.human->len == 0 && walk.html->len > 0)
+        strip_tags (walk.html, walk.human);
+    MdBody *body = &analysis->body;
+    if (walk.human->len > 0) {
+        body->human_text =
+            md_analysis_intern_text (analysis, walk.human->str, (gssize) walk.human->len);
+        body->human_text_len = strlen (body->human_text);
+    }
+    if (walk.delivery_status->len > 0) {
+        body->delivery_status = md_analysis_intern_text (analysis, walk.delivery_status->str,
+                                                         (gssize) walk.delivery_status->len);
+        body->delivery_status_len = strlen (body->delivery_status);
+        body->global_dsn = walk.global_dsn;
+    }
+    if (walk.feedback->len > 0) {
+        body->feedback_report = md_analysis_intern_text (analysis, walk.feedback->str,
+                                                         (gssize) walk.feedback->len);
+        body->feedback_report_len = strlen (body->feedback_report);
+    }
+    g_string_free (walk.human, TRUE);
+    g_string_free (walk.html, TRUE);
+    g_string_free (walk.delivery_status, TRUE);
+    g_string_free (walk.feedback, TRUE);
+}
+
+static gboolean
+parse_stream (MdAnalysis *analysis, GMimeStream *stream, GPtrArray *received, MdReturned *returned)
+{
+    ParseContext context = { analysis, returned == NULL };
     GMimeParserOptions *options = g_mime_parser_options_new ();
     g_mime_parser_options_set_warning_callback (options, on_parser_warning, &context);
     g_autoptr (GMimeParser) parser = g_mime_parser_new_with_stream (stream);
@@ -203,12 +362,45 @@ parse_stream (MdAnalysis *analysis, GMimeStream *stream, GPtrArray *received)
     if (message == NULL)
         return FALSE;
     copy_message (analysis, message, received);
+    if (returned != NULL)
+        read_body (analysis, message, returned);
     return TRUE;
 }
 
+/* The first returned message wins: a report carries one. */
+static gboolean
+start_returned (BodyWalk *walk)
+{
+    if (walk->returned->original != NULL)
+        return FALSE;
+    walk->returned->original = md_analysis_new ();
+    walk->returned->received = g_ptr_array_new ();
+    return TRUE;
+}
+
+static void
+copy_returned (BodyWalk *walk, GMimeMessage *message)
+{
+    if (message != NULL && start_returned (walk))
+        copy_message (walk->returned->original, message, walk->returned->received);
+}
+
+static void
+parse_returned_headers (BodyWalk *walk, const char *data, gsize len)
+{
+    if (len == 0 || !start_returned (walk))
+        return;
+    if (!md_message_parse (walk->returned->original, data, len, walk->returned->received, NULL)) {
+        md_analysis_free (walk->returned->original);
+        g_ptr_array_unref (walk->returned->received);
+        walk->returned->original = NULL;
+        walk->returned->received = NULL;
+    }
+}
+
 /* The length of the header block of @data with its blank line, or @len when there is no body.
- * The body is not parsed here: nothing in the model needs it yet, and it is where GMime spends
- * most of its time on a bounce (STYLE §1: parse only what a message needs). */
+ * Where the body is not wanted, GMime is not given it: it is where GMime spends most of its
+ * time on a bounce (STYLE §1: parse only what a message needs). */
 static gsize
 header_block_length (const char *data, gsize len)
 {
@@ -226,10 +418,12 @@ header_block_length (const char *data, gsize len)
 }
 
 gboolean
-md_message_parse (MdAnalysis *analysis, const char *data, gsize len, GPtrArray *received)
+md_message_parse (MdAnalysis *analysis, const char *data, gsize len, GPtrArray *received,
+                  MdReturned *returned)
 {
     md_message_init ();
-    len = header_block_length (data, len);
+    if (returned == NULL)
+        len = header_block_length (data, len);
     /* A byte array that borrows @data: no copy of the message (DESIGN §6: a memory stream). It
      * outlives the stream and every GMime object, which may keep substreams of it. */
     GByteArray *array = g_byte_array_new_take ((guint8 *) data, len);
@@ -237,7 +431,7 @@ md_message_parse (MdAnalysis *analysis, const char *data, gsize len, GPtrArray *
     {
         g_autoptr (GMimeStream) stream = g_mime_stream_mem_new_with_byte_array (array);
         g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (stream), FALSE);
-        ok = parse_stream (analysis, stream, received);
+        ok = parse_stream (analysis, stream, received, returned);
     }
     (void) g_byte_array_steal (array, NULL); /* the bytes are the caller's */
     g_byte_array_unref (array);

@@ -9,7 +9,16 @@ void md_message_init (void);
  * @text: seconds since the epoch in *utc and the zone in *tz_offset_min. FALSE when unreadable. */
 gboolean md_message_decode_date (const char *text, gint64 *utc, int *tz_offset_min);
 
+/* The returned message of a bounce or report, read by the same code as the message itself. */
+typedef struct {
+    MdAnalysis *original; /* headers and message fields of the returned message, or NULL */
+    GPtrArray *received;  /* its Received bodies, topmost first (strings of @original) */
+} MdReturned;
+
 /* md_message_parse - parses @len bytes (already repaired) with GMime into @analysis: headers,
  * message fields, and the Received field bodies (topmost first) into @received (const char *,
- * interned). Sets kind to MESSAGE or HEADERS. FALSE when GMime finds no message at all. */
-gboolean md_message_parse (MdAnalysis *analysis, const char *data, gsize len, GPtrArray *received);
+ * interned). With @returned, the body is read too: analysis->body (readable text, delivery-status
+ * and feedback-report parts) and the returned message into @returned (caller frees both fields).
+ * Without it only the header block is parsed. FALSE when GMime finds no message at all. */
+gboolean md_message_parse (MdAnalysis *analysis, const char *data, gsize len, GPtrArray *received,
+                           MdReturned *returned);

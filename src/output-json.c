@@ -119,6 +119,15 @@ hop_object (const MdHop *hop)
 }
 
 static json_object *
+hops_array (const MdAnalysis *a)
+{
+    json_object *hops = json_object_new_array_ext ((int) a->hops->len);
+    for (guint i = 0; i < a->hops->len; i++)
+        json_object_array_add (hops, hop_object (g_ptr_array_index (a->hops, i)));
+    return hops;
+}
+
+static json_object *
 delivery_object (const MdDelivery *d)
 {
     json_object *o = json_object_new_object ();
@@ -127,6 +136,61 @@ delivery_object (const MdDelivery *d)
     json_object_object_add (o, "max_hop_delay_s", int_or_null (d->has_max, d->max_hop_delay_s));
     json_object_object_add (o, "slowest_hop", int_or_null (d->slowest_hop > 0, d->slowest_hop));
     json_object_object_add (o, "clock_skew", json_object_new_boolean (d->clock_skew));
+    return o;
+}
+
+static json_object *
+recipient_object (const MdRecipient *r)
+{
+    json_object *o = json_object_new_object ();
+    json_object_object_add (o, "recipient", str (r->recipient));
+    json_object_object_add (o, "original_recipient", str (r->original_recipient));
+    json_object_object_add (o, "action", str (r->action));
+    json_object_object_add (o, "status", str (r->status));
+    json_object_object_add (o, "status_source", str (r->status_source));
+    json_object_object_add (o, "status_title", str (r->status_title));
+    json_object_object_add (o, "reply_code", int_or_null (r->reply_code != 0, r->reply_code));
+    json_object_object_add (o, "remote_mta", str (r->remote_mta));
+    json_object_object_add (o, "diagnostic", str (r->diagnostic));
+    json_object_object_add (o, "diagnostic_type", str (r->diagnostic_type));
+    json_object_object_add (o, "smtp_command", str (r->smtp_command));
+    json_object_object_add (o, "last_attempt", date_object (&r->last_attempt));
+    json_object_object_add (o, "reason", str (r->reason));
+    json_object_object_add (o, "hard", json_object_new_boolean (r->hard));
+    json_object_object_add (o, "rule", str (r->rule));
+    json_object_object_add (o, "feedback_type", str (r->feedback_type));
+    return o;
+}
+
+/* The returned message, analysed like any message: its chain often shows where the delay was. */
+static json_object *
+original_object (const MdAnalysis *original)
+{
+    if (original == NULL)
+        return NULL;
+    json_object *o = json_object_new_object ();
+    json_object_object_add (o, "message", message_object (&original->message));
+    json_object_object_add (o, "hops", hops_array (original));
+    json_object_object_add (o, "delivery", delivery_object (&original->delivery));
+    json_object_object_add (o, "auth", json_object_new_array ());
+    json_object_object_add (o, "spam", json_object_new_array ());
+    return o;
+}
+
+static json_object *
+bounce_object (const MdBounce *b)
+{
+    if (b == NULL)
+        return NULL;
+    json_object *o = json_object_new_object ();
+    json_object_object_add (o, "format", str (b->format));
+    json_object_object_add (o, "reporting_mta", str (b->reporting_mta));
+    json_object_object_add (o, "arrival_date", date_object (&b->arrival_date));
+    json_object *recipients = json_object_new_array_ext ((int) b->recipients->len);
+    for (guint i = 0; i < b->recipients->len; i++)
+        json_object_array_add (recipients, recipient_object (g_ptr_array_index (b->recipients, i)));
+    json_object_object_add (o, "recipients", recipients);
+    json_object_object_add (o, "original", original_object (b->original));
     return o;
 }
 
@@ -199,16 +263,13 @@ md_output_json (GString *out, const MdAnalysis *a, gboolean pretty)
     json_object_object_add (root, "kind", str (md_kind_to_string (a->kind)));
     json_object_object_add (root, "input", input_object (&a->input));
     json_object_object_add (root, "message", message_object (&a->message));
-    json_object *hops = json_object_new_array_ext ((int) a->hops->len);
-    for (guint i = 0; i < a->hops->len; i++)
-        json_object_array_add (hops, hop_object (g_ptr_array_index (a->hops, i)));
-    json_object_object_add (root, "hops", hops);
+    json_object_object_add (root, "hops", hops_array (a));
     json_object_object_add (root, "delivery", delivery_object (&a->delivery));
-    /* Filled by the header-analysis and bounce work; empty or null here, never a guess. */
+    /* Filled by the header-analysis work; empty or null here, never a guess. */
     json_object_object_add (root, "auth", json_object_new_array ());
     json_object_object_add (root, "alignment", NULL);
     json_object_object_add (root, "spam", json_object_new_array ());
-    json_object_object_add (root, "bounce", NULL);
+    json_object_object_add (root, "bounce", bounce_object (a->bounce));
     json_object *findings = json_object_new_array_ext ((int) a->findings->len);
     for (guint i = 0; i < a->findings->len; i++)
         json_object_array_add (findings, finding_object (g_ptr_array_index (a->findings, i)));

@@ -199,6 +199,50 @@ append_findings (GString *out, const MdAnalysis *a, const Palette *p, gboolean e
     }
 }
 
+static void
+append_bounce (GString *out, const MdAnalysis *a, const Palette *p)
+{
+    const MdBounce *b = a->bounce;
+    if (b == NULL)
+        return;
+    g_string_append_printf (out, "\n%sRecipients%s (%s", p->bold, p->reset,
+                            b->format != NULL ? b->format : "report");
+    if (b->reporting_mta != NULL)
+        g_string_append_printf (out, " from %s", b->reporting_mta);
+    g_string_append (out, ")\n");
+    for (guint i = 0; i < b->recipients->len; i++) {
+        const MdRecipient *r = g_ptr_array_index (b->recipients, i);
+        g_string_append_printf (out, "  %s%s%s", p->bold, r->recipient ? r->recipient : "?", p->reset);
+        if (r->action != NULL)
+            g_string_append_printf (out, "  %s", r->action);
+        if (r->reason != NULL)
+            g_string_append_printf (out, "  %s%s%s%s", r->hard ? p->red : p->yellow, r->reason,
+                                    r->hard ? " (hard)" : "", p->reset);
+        g_string_append_c (out, '\n');
+        if (r->reply_code != 0 || r->status != NULL) {
+            g_string_append (out, "    ");
+            if (r->reply_code != 0)
+                g_string_append_printf (out, "%d ", r->reply_code);
+            if (r->status != NULL)
+                g_string_append_printf (out, "%s", r->status);
+            if (r->status_title != NULL)
+                g_string_append_printf (out, " %s%s%s", p->dim, r->status_title, p->reset);
+            if (r->smtp_command != NULL)
+                g_string_append_printf (out, ", at %s", r->smtp_command);
+            g_string_append_c (out, '\n');
+        }
+        if (r->remote_mta != NULL)
+            g_string_append_printf (out, "    remote server %s\n", r->remote_mta);
+        if (r->diagnostic != NULL) {
+            g_string_append (out, "    “");
+            append_cut (out, r->diagnostic, 300);
+            g_string_append (out, "”\n");
+        }
+        if (r->feedback_type != NULL)
+            g_string_append_printf (out, "    feedback type %s\n", r->feedback_type);
+    }
+}
+
 void
 md_output_text (GString *out, const MdAnalysis *a, const MdTextOptions *options)
 {
@@ -220,5 +264,15 @@ md_output_text (GString *out, const MdAnalysis *a, const MdTextOptions *options)
     }
     g_string_append_printf (out, "%s\n", p->reset);
     append_findings (out, a, p, explain);
+    append_bounce (out, a, p);
     append_hops (out, a, p);
+    const MdAnalysis *original = a->bounce != NULL ? a->bounce->original : NULL;
+    if (original != NULL && original->hops->len > 0) {
+        /* The returned message's own chain: where the bounced mail spent its time. */
+        g_string_append_printf (out, "\n%sReturned message%s", p->bold, p->reset);
+        if (original->message.subject != NULL)
+            g_string_append_printf (out, " \"%s\"", original->message.subject);
+        g_string_append_c (out, '\n');
+        append_hops (out, original, p);
+    }
 }

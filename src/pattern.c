@@ -1,6 +1,8 @@
 /* pattern.c - PCRE2 wrapper: compile once (UTF, invalid UTF tolerated, JIT), match under match,
  * depth and heap limits. Knows nothing of rules or the model; a limit hit is reported to the
  * caller, which records the warning (STYLE §6, after Rspamd src/libutil/regexp.c). */
+#include <string.h>
+
 #include <maildiag/maildiag.h>
 
 #include "pattern.h"
@@ -67,10 +69,20 @@ MdMatch
 md_pattern_match (const MdPattern *pattern, const char *subject, gsize len, pcre2_match_data *data,
                   pcre2_match_context *context, gsize *start, gsize *end)
 {
+    return md_pattern_match_from (pattern, subject, len, 0, data, context, start, end);
+}
+
+MdMatch
+md_pattern_match_from (const MdPattern *pattern, const char *subject, gsize len, gsize offset,
+                       pcre2_match_data *data, pcre2_match_context *context, gsize *start,
+                       gsize *end)
+{
     g_return_val_if_fail (pattern != NULL && data != NULL, MD_MATCH_NO);
     if (subject == NULL)
         subject = "";
-    int rc = pcre2_match (pattern->code, (PCRE2_SPTR) subject, len, 0, 0, data, context);
+    if (offset > len)
+        return MD_MATCH_NO;
+    int rc = pcre2_match (pattern->code, (PCRE2_SPTR) subject, len, offset, 0, data, context);
     if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
         rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
         return MD_MATCH_LIMIT;
@@ -83,4 +95,60 @@ md_pattern_match (const MdPattern *pattern, const char *subject, gsize len, pcre
     if (end != NULL)
         *end = ovector[1] < ovector[0] ? ovector[0] : ovector[1]; /* \K can invert them */
     return MD_MATCH_YES;
+}
+
+/* The name table (pcre2api(3) "Information about a pattern"): entries of a fixed size, each a
+ * big-endian group number in two code units, then the name and a NUL; sorted by name. */
+typedef struct {
+    const guchar *table;
+    uint32_t count, size;
+} NameTable;
+
+static NameTable
+name_table (const pcre2_code *code)
+{
+    NameTable t = { NULL, 0, 0 };
+    PCRE2_SPTR table = NULL;
+    pcre2_pattern_info (code, PCRE2_INFO_NAMECOUNT, &t.count);
+    pcre2_pattern_info (code, PCRE2_INFO_NAMEENTRYSIZE, &t.size);
+    pcre2_pattern_info (code, PCRE2_INFO_NAMETABLE, &table);
+    t.table = table;
+    if (t.table == NULL)
+        t.count = 0;
+    return t;
+}
+
+char **
+md_pattern_get_names (const MdPattern *pattern)
+{
+    g_autoptr (GPtrArray) names = g_ptr_array_new ();
+    NameTable t = name_table (pattern->code);
+    for (uint32_t i = 0; i < t.count; i++) {
+        const char *name = (const char *) t.table + (gsize) i * t.size + 2;
+        if (names->len == 0 || strcmp (g_ptr_array_index (names, names->len - 1), name) != 0)
+            g_ptr_array_add (names, g_strdup (name)); /* sorted: duplicates are neighbours */
+    }
+    g_ptr_array_add (names, NULL);
+    return (char **) g_ptr_array_free (g_steal_pointer (&names), FALSE);
+}
+
+gboolean
+md_pattern_get_named (const MdPattern *pattern, pcre2_match_data *data, const char *name,
+                      gsize *start, gsize *end)
+{
+    PCRE2_SPTR first = NULL, last = NULL;
+    int size = pcre2_substring_nametable_scan (pattern->code, (PCRE2_SPTR) name, &first, &last);
+    if (size <= 0)
+        return FALSE;
+    const PCRE2_SIZE *ovector = pcre2_get_ovector_pointer (data);
+    uint32_t pairs = pcre2_get_ovector_count (data);
+    for (PCRE2_SPTR e = first; e <= last; e += size) {
+        uint32_t group = ((uint32_t) e[0] << 8) | e[1];
+        if (group >= pairs || ovector[2 * group] == PCRE2_UNSET)
+            continue;
+        *start = ovector[2 * group];
+        *end = MAX (ovector[2 * group + 1], ovector[2 * group]);
+        return TRUE;
+    }
+    return FALSE;
 }

@@ -48,3 +48,16 @@ pcre2_match_context *md_pattern_context_new (void);
 MdMatch md_pattern_match (const MdPattern *pattern, const char *subject, gsize len,
                           pcre2_match_data *data, pcre2_match_context *context, gsize *start,
                           gsize *end);
+/* md_pattern_match_from - md_pattern_match starting at byte @offset of @subject: for global
+ * matching, where a lookbehind or \b must still see the text before @offset. */
+MdMatch md_pattern_match_from (const MdPattern *pattern, const char *subject, gsize len,
+                               gsize offset, pcre2_match_data *data, pcre2_match_context *context,
+                               gsize *start, gsize *end);
+
+/* md_pattern_get_names - the distinct names of @pattern's named groups, in the order PCRE2 sorts
+ * them (transfer full; NULL-terminated, never NULL) */
+char **md_pattern_get_names (const MdPattern *pattern);
+/* md_pattern_get_named - after MD_MATCH_YES with @data: the first set group named @name
+ * (several groups may share a name under (?J) or (?|…)); FALSE when none is set */
+gboolean md_pattern_get_named (const MdPattern *pattern, pcre2_match_data *data, const char *name,
+                               gsize *start, gsize *end);

@@ -15,10 +15,17 @@ typedef struct {
     char *advice; /* the variant for the current locale; may hold {placeholders} */
     char *category, *reason, *ref;
     MdSeverity severity;
-    int hard; /* -1 unset */
+    int hard; /* classify: -1 unset (DESIGN §5 default) */
     int priority;
     gboolean stop, override, disabled;
-    MdCond *conds; /* file order: conds[0] is the evidence of a finding without --explain */
+    /* extract rules (rules/README.md "Bounce extraction and classification") */
+    char *format;          /* bounce->format when this rule extracts, or NULL */
+    MdPattern *recipients; /* every match over human-text is a recipient; has (?<recipient>) */
+    MdPattern *shared;     /* its first match fills what each recipient lacks */
+    int set_kind;          /* MdKind the rule sets, or -1 */
+    char *action;          /* action of the recipients it creates: "failed" unless set */
+    gboolean merge;        /* create recipients even when the bounce has some */
+    MdCond *conds;         /* file order: conds[0] is the evidence of a finding without --explain */
     guint n_conds;
     guint *order;       /* evaluation order: cheapest selector first */
     gboolean indexable; /* every selector has a getter: otherwise the rule can never match */
@@ -35,6 +42,22 @@ struct MdRuleSet {
     guint seq;
     pcre2_match_context *context; /* limits; read-only while matching, so shared by runs */
 };
+
+/* The named groups an extraction pattern fills, in recipient field order (rules.c). */
+typedef enum {
+    MD_GROUP_RECIPIENT,
+    MD_GROUP_STATUS,
+    MD_GROUP_REPLY,
+    MD_GROUP_DIAGNOSTIC,
+    MD_GROUP_REMOTE_MTA,
+    MD_GROUP_SMTP_COMMAND,
+    MD_GROUP_ACTION,
+} MdGroup;
+#define MD_GROUP_COUNT 7
+extern const char *const md_rules_groups[MD_GROUP_COUNT];
+/* The action vocabulary of DESIGN §3 (rules.c). */
+#define MD_ACTION_COUNT 5
+extern const char *const md_rules_actions[MD_ACTION_COUNT];
 
 /* md_rules_check_template - TRUE when every {placeholder} of @text is known; else FALSE with
  * *message set (transfer full). "{{" and "}}" are literal braces. (rules-run.c) */

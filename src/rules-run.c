@@ -1,6 +1,7 @@
-/* rules-run.c - runs a loaded rule set over the model: per stage, the message then each hop (and,
- * once the model has them, each recipient); rules in priority order, cheap conditions first.
- * Diagnose matches become MdFinding with evidence and sanitised advice. Loading is rules.c. */
+/* rules-run.c - runs a loaded rule set over the model, rules in priority order and cheap conditions
+ * first: extract rules read recipients out of a non-RFC bounce's text, classify rules give each
+ * recipient a reason (DESIGN §5), diagnose rules become MdFinding with evidence and sanitised
+ * advice, per message, hop and recipient. Loading and validation are rules.c. */
 #include <string.h>
 
 #include <maildiag/maildiag.h>
@@ -12,13 +13,50 @@
 /* A placeholder's text in a title or advice: room for any real host name, bounded for hostile
  * ones (a Received "by" can hold anything). */
 #define MD_PLACEHOLDER_MAX_CHARS 100
+/* {diagnostic} quotes the server's words, which are longer than a host name: Gmail's 5.1.1 text
+ * with its help URL is ~230 characters, and advice is useless when it cuts the reason off. */
+#define MD_PLACEHOLDER_DIAGNOSTIC_MAX_CHARS 300
+/* A field an extraction pattern captured, in bytes: a diagnostic paragraph fits, a pattern that
+ * ran over the whole text (".*" in (?s) mode) does not fill the model with it. */
+#define MD_EXTRACT_FIELD_MAX 2000
+/* Matches one recipients pattern may yield per message: each match costs a pcre2_match call, and
+ * real bounces name each recipient a few times at most (dedupe keeps one). */
+#define MD_EXTRACT_MAX_MATCHES (4 * MD_MAX_RECIPIENTS)
 
 /* {placeholders} of title and advice. hop/delay/by/from/with/tls describe the hop the finding is
  * about: the rule's subject, or for a message rule the hop its first hop condition matched;
  * delay without a hop is the total delay. value and field are the first condition's; header is
- * the field name the first header condition matched. */
-static const char *const placeholder_names[] = { "hop", "delay", "total",  "by",    "from", "with",
-                                                 "tls", "value", "header", "field", "kind" };
+ * the field name the first header condition matched. recipient … smtp_command likewise describe
+ * the recipient (the rule's, or the one a recipient condition matched); format and reporting_mta
+ * the bounce. */
+static const char *const placeholder_names[] = {
+    "hop",        "delay",      "total",  "by",           "from",      "with",          "tls",
+    "value",      "header",     "field",  "kind",         "recipient", "status",        "reply",
+    "diagnostic", "remote_mta", "reason", "smtp_command", "format",    "reporting_mta",
+};
+enum {
+    P_HOP,
+    P_DELAY,
+    P_TOTAL,
+    P_BY,
+    P_FROM,
+    P_WITH,
+    P_TLS,
+    P_VALUE,
+    P_HEADER,
+    P_FIELD,
+    P_KIND,
+    P_RECIPIENT,
+    P_STATUS,
+    P_REPLY,
+    P_DIAGNOSTIC,
+    P_REMOTE_MTA,
+    P_REASON,
+    P_SMTP_COMMAND,
+    P_FORMAT,
+    P_REPORTING_MTA,
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (placeholder_names) == P_REPORTING_MTA + 1);
 
 static int
 placeholder_index (const char *name, gsize len)
@@ -118,8 +156,9 @@ append_number (GString *out, double number)
 /* What a finding's texts may refer to, gathered once the rule has matched. */
 typedef struct {
     const MdHop *hop;
+    const MdRecipient *recipient;
     const char *header;
-    const MdCond *first;
+    const MdCond *first;    /* NULL: the rule has no conditions */
     const char *first_text; /* interned value of the first condition (strings) */
     double first_number;
 } Context;
@@ -135,57 +174,104 @@ append_from (GString *out, const MdHop *hop)
         g_string_append_printf (out, "%s[%s]", name != NULL ? " " : "", hop->from_ip);
 }
 
+static void
+append_text (GString *out, const char *text)
+{
+    if (text != NULL)
+        g_string_append (out, text);
+}
+
 /* placeholder - appends the text of placeholder @which to @out, or nothing when unknown */
 static void
 placeholder (GString *out, int which, const Context *ctx, const MdAnalysis *a)
 {
     const MdHop *hop = ctx->hop;
+    const MdRecipient *r = ctx->recipient;
+    const MdBounce *bounce = a->bounce;
     switch (which) {
-    case 0: /* hop */
+    case P_HOP:
         if (hop != NULL)
             g_string_append_printf (out, "%u", hop->index);
         break;
-    case 1: /* delay */
+    case P_DELAY:
         if (hop != NULL ? hop->has_delay : a->delivery.has_total)
             append_duration (out, hop != NULL ? hop->delay_s : a->delivery.total_delay_s);
         break;
-    case 2: /* total */
+    case P_TOTAL:
         if (a->delivery.has_total)
             append_duration (out, a->delivery.total_delay_s);
         break;
-    case 3: /* by */
-        if (hop != NULL && hop->by != NULL)
-            g_string_append (out, hop->by);
+    case P_BY:
+        if (hop != NULL)
+            append_text (out, hop->by);
         break;
-    case 4: /* from */
+    case P_FROM:
         if (hop != NULL)
             append_from (out, hop);
         break;
-    case 5: /* with */
-        if (hop != NULL && hop->with != NULL)
-            g_string_append (out, hop->with);
+    case P_WITH:
+        if (hop != NULL)
+            append_text (out, hop->with);
         break;
-    case 6: /* tls */
-        if (hop != NULL && hop->tls != NULL)
-            g_string_append (out, hop->tls);
+    case P_TLS:
+        if (hop != NULL)
+            append_text (out, hop->tls);
         break;
-    case 7: /* value */
+    case P_VALUE:
+        if (ctx->first == NULL)
+            break;
         if (ctx->first->selector->type == MD_VALUE_STRING)
-            g_string_append (out, ctx->first_text != NULL ? ctx->first_text : "");
+            append_text (out, ctx->first_text);
         else if (ctx->first->selector->type == MD_VALUE_DURATION)
             append_duration (out, (gint64) ctx->first_number);
         else
             append_number (out, ctx->first_number);
         break;
-    case 8: /* header */
-        if (ctx->header != NULL)
-            g_string_append (out, ctx->header);
+    case P_HEADER:
+        append_text (out, ctx->header);
         break;
-    case 9: /* field */
-        g_string_append (out, ctx->first->key);
+    case P_FIELD:
+        if (ctx->first != NULL)
+            g_string_append (out, ctx->first->key);
         break;
-    case 10: /* kind */
+    case P_KIND:
         g_string_append (out, md_kind_to_string (a->kind));
+        break;
+    case P_RECIPIENT:
+        if (r != NULL)
+            append_text (out, r->recipient);
+        break;
+    case P_STATUS:
+        if (r != NULL)
+            append_text (out, r->status);
+        break;
+    case P_REPLY:
+        if (r != NULL && r->reply_code != 0)
+            g_string_append_printf (out, "%d", r->reply_code);
+        break;
+    case P_DIAGNOSTIC:
+        if (r != NULL)
+            append_text (out, r->diagnostic);
+        break;
+    case P_REMOTE_MTA:
+        if (r != NULL)
+            append_text (out, r->remote_mta);
+        break;
+    case P_REASON:
+        if (r != NULL)
+            append_text (out, r->reason);
+        break;
+    case P_SMTP_COMMAND:
+        if (r != NULL)
+            append_text (out, r->smtp_command);
+        break;
+    case P_FORMAT:
+        if (bounce != NULL)
+            append_text (out, bounce->format);
+        break;
+    case P_REPORTING_MTA:
+        if (bounce != NULL)
+            append_text (out, bounce->reporting_mta);
         break;
     default:
         break;
@@ -216,7 +302,9 @@ fill (MdAnalysis *a, const char *template, const Context *ctx, GString *out, GSt
         if (value->len == 0)
             g_string_append (out, "(unknown)");
         else
-            append_clean (out, value->str, value->len, MD_PLACEHOLDER_MAX_CHARS);
+            append_clean (out, value->str, value->len,
+                          which == P_DIAGNOSTIC ? MD_PLACEHOLDER_DIAGNOSTIC_MAX_CHARS
+                                                : MD_PLACEHOLDER_MAX_CHARS);
         p = close;
     }
     return md_analysis_intern (a, out->str, (gssize) out->len);
@@ -256,8 +344,38 @@ typedef struct {
     MdAnalysis *analysis;
     gboolean explain;
     MdMatchRun match;
-    GString *text, *value; /* scratch for findings */
+    GString *text, *value; /* scratch for findings and extraction */
 } Run;
+
+static void
+run_init (Run *run, const MdRuleSet *set, MdAnalysis *analysis, gboolean explain)
+{
+    *run = (Run){ .set = set, .analysis = analysis, .explain = explain };
+    run->match =
+        (MdMatchRun){ .analysis = analysis, .data_pairs = set->max_pairs, .context = set->context };
+    run->match.buf = g_string_sized_new (128); /* the only allocation unless a pattern runs */
+}
+
+static void
+run_clear (Run *run)
+{
+    if (run->match.data != NULL)
+        pcre2_match_data_free (run->match.data);
+    g_string_free (run->match.buf, TRUE);
+    if (run->text != NULL)
+        g_string_free (run->text, TRUE);
+    if (run->value != NULL)
+        g_string_free (run->value, TRUE);
+}
+
+static void
+need_scratch (Run *run)
+{
+    if (run->text == NULL) {
+        run->text = g_string_sized_new (256);
+        run->value = g_string_sized_new (128);
+    }
+}
 
 static void
 warn_limit (Run *run, const MdRule *rule)
@@ -265,33 +383,43 @@ warn_limit (Run *run, const MdRule *rule)
     md_analysis_warn (run->analysis, "rule-limit", 0, rule->id);
 }
 
-/* emit - the finding for @rule on @subject. Conditions are evaluated once more to collect their
- * evidence: a finding is rare, so this costs less than keeping evidence for every attempt. */
+static const MdRecipient *
+recipient_at (const MdAnalysis *a, guint index)
+{
+    return g_ptr_array_index (a->bounce->recipients, index);
+}
+
+/* emit - the finding for @rule on @subject; for a classify rule (--explain only) the finding that
+ * says which rule gave the recipient its reason. Conditions are evaluated once more to collect
+ * their evidence: a finding is rare, so this costs less than keeping evidence for every attempt. */
 static void
 emit (Run *run, const MdRule *rule, const MdSubject *subject)
 {
     MdAnalysis *a = run->analysis;
-    if (run->text == NULL) {
-        run->text = g_string_sized_new (256);
-        run->value = g_string_sized_new (128);
-    }
+    need_scratch (run);
     MdFinding *f = g_new0 (MdFinding, 1);
     f->evidence = g_ptr_array_new_with_free_func (g_free);
-    Context ctx = { NULL, NULL, &rule->conds[0], NULL, 0 };
+    Context ctx = { .first = rule->n_conds > 0 ? &rule->conds[0] : NULL };
     if (subject->scope == MD_SCOPE_HOP)
         ctx.hop = g_ptr_array_index (a->hops, subject->index);
+    if (subject->scope == MD_SCOPE_RECIPIENT)
+        ctx.recipient = recipient_at (a, subject->index);
     const MdHop *first_hop = NULL;
+    const MdRecipient *first_recipient = NULL;
     const char *first_header = NULL;
     for (guint i = 0; i < rule->n_conds; i++) {
-        MdCondHit hit = { { NULL, 0, 0, NULL, NULL }, 0, 0 };
+        MdCondHit hit = { .start = 0 };
         if (!md_cond_eval (&rule->conds[i], subject, &run->match, &hit))
             continue; /* cannot happen: evaluation is deterministic */
         if (ctx.hop == NULL && hit.value.hop != NULL)
             ctx.hop = hit.value.hop;
+        if (ctx.recipient == NULL && hit.value.recipient != NULL)
+            ctx.recipient = hit.value.recipient;
         if (ctx.header == NULL && hit.value.header != NULL)
             ctx.header = hit.value.header;
         if (i == 0) {
             first_hop = hit.value.hop;
+            first_recipient = hit.value.recipient;
             first_header = hit.value.header;
             ctx.first_number = hit.value.number;
             if (hit.value.text != NULL) {
@@ -304,17 +432,37 @@ emit (Run *run, const MdRule *rule, const MdSubject *subject)
             g_ptr_array_add (f->evidence, evidence_new (a, &rule->conds[i], &hit, run->text));
     }
     f->rule = md_analysis_intern (a, rule->id, -1);
-    f->category = md_analysis_intern (a, rule->category, -1);
-    f->severity = rule->severity;
-    f->title = fill (a, rule->title, &ctx, run->text, run->value);
+    if (rule->stage == MD_STAGE_CLASSIFY) {
+        /* explain only: which rule gave the reason (the recipient keeps the rule id too) */
+        f->category =
+            md_analysis_intern (a, rule->category != NULL ? rule->category : "rejection", -1);
+        f->severity = MD_SEVERITY_INFO;
+        f->explain = TRUE;
+        if (rule->title != NULL) {
+            f->title = fill (a, rule->title, &ctx, run->text, run->value);
+        } else {
+            g_autofree char *title = g_strdup_printf ("Classified as %s", rule->reason);
+            f->title = md_analysis_intern (a, title, -1);
+        }
+    } else {
+        f->category = md_analysis_intern (a, rule->category, -1);
+        f->severity = rule->severity;
+        f->title = fill (a, rule->title, &ctx, run->text, run->value);
+    }
     f->advice = fill (a, rule->advice, &ctx, run->text, run->value);
-    /* The subject: the hop a hop rule ran for; else what the first condition is about. */
+    /* The subject: the hop or recipient the rule ran for; else what the first condition is
+     * about. */
     const MdHop *hop = subject->scope == MD_SCOPE_HOP ? ctx.hop : first_hop;
-    if (hop != NULL) {
+    const MdRecipient *recipient =
+        subject->scope == MD_SCOPE_RECIPIENT ? ctx.recipient : first_recipient;
+    if (subject->scope != MD_SCOPE_RECIPIENT && hop != NULL) {
         char index[16];
         g_snprintf (index, sizeof index, "%u", hop->index);
         f->subject_kind = MD_SUBJECT_HOP;
         f->subject = md_analysis_intern (a, index, -1);
+    } else if (recipient != NULL) {
+        f->subject_kind = MD_SUBJECT_RECIPIENT;
+        f->subject = recipient->recipient; /* already interned in @a */
     } else if (first_header != NULL) {
         f->subject_kind = MD_SUBJECT_HEADER;
         f->subject = md_analysis_intern (a, first_header, -1);
@@ -324,22 +472,384 @@ emit (Run *run, const MdRule *rule, const MdSubject *subject)
     g_ptr_array_add (a->findings, f);
 }
 
+/* matches - TRUE when every condition of @rule holds for @subject, cheapest first; warns once
+ * for a pattern that gave up */
+static gboolean
+matches (Run *run, const MdRule *rule, const MdSubject *subject)
+{
+    gboolean hit = TRUE;
+    for (guint k = 0; hit && k < rule->n_conds; k++)
+        hit = md_cond_eval (&rule->conds[rule->order[k]], subject, &run->match, NULL);
+    if (run->match.limit_hit) {
+        warn_limit (run, rule);
+        run->match.limit_hit = FALSE;
+    }
+    return hit;
+}
+
 static void
 run_rules (Run *run, const GPtrArray *rules, const MdSubject *subject)
 {
     for (guint r = 0; r < rules->len; r++) {
         const MdRule *rule = g_ptr_array_index (rules, r);
-        gboolean hit = TRUE;
-        for (guint k = 0; hit && k < rule->n_conds; k++)
-            hit = md_cond_eval (&rule->conds[rule->order[k]], subject, &run->match, NULL);
-        if (hit && rule->stage == MD_STAGE_DIAGNOSE)
+        gboolean hit = matches (run, rule, subject);
+        if (hit)
             emit (run, rule, subject);
+        if (hit && rule->stop)
+            return; /* the stage is over for this subject */
+    }
+}
+
+/* ---- extraction: recipients out of a bounce's human text ---- */
+
+/* One match's named groups, pointing into the human text; NULL when the group did not take part
+ * or captured nothing. */
+typedef struct {
+    const char *text[MD_GROUP_COUNT];
+    gsize len[MD_GROUP_COUNT];
+} Captures;
+
+static pcre2_match_data *
+match_data (Run *run)
+{
+    if (run->match.data == NULL)
+        run->match.data = pcre2_match_data_create (MAX (run->match.data_pairs, 1u), NULL);
+    return run->match.data;
+}
+
+static void
+read_captures (const MdPattern *pattern, pcre2_match_data *data, const char *subject, Captures *c)
+{
+    for (guint g = 0; g < MD_GROUP_COUNT; g++) {
+        gsize start = 0, end = 0;
+        gboolean set = md_pattern_get_named (pattern, data, md_rules_groups[g], &start, &end);
+        c->text[g] = set && end > start ? subject + start : NULL;
+        c->len[g] = set && end > start ? end - start : 0;
+    }
+}
+
+/* clean_text - @len bytes of @text with white-space runs as one space, trimmed and cut (at a
+ * character) to MD_EXTRACT_FIELD_MAX bytes, in @buf; FALSE when nothing is left */
+static gboolean
+clean_text (const char *text, gsize len, GString *buf)
+{
+    g_string_truncate (buf, 0);
+    gboolean space = FALSE;
+    for (gsize i = 0; i < len && buf->len < MD_EXTRACT_FIELD_MAX; i++) {
+        if (g_ascii_isspace (text[i])) {
+            space = buf->len > 0;
+            continue;
+        }
+        if (space)
+            g_string_append_c (buf, ' ');
+        space = FALSE;
+        g_string_append_c (buf, text[i]);
+    }
+    const char *valid_end = NULL; /* the text is valid UTF-8: only the cut can break a character */
+    if (!g_utf8_validate_len (buf->str, buf->len, &valid_end))
+        g_string_truncate (buf, (gsize) (valid_end - buf->str));
+    while (buf->len > 0 && buf->str[buf->len - 1] == ' ')
+        g_string_truncate (buf, buf->len - 1);
+    return buf->len > 0;
+}
+
+/* trim_end - drops trailing characters of @chars from @buf */
+static void
+trim_end (GString *buf, const char *chars)
+{
+    while (buf->len > 0 && strchr (chars, buf->str[buf->len - 1]) != NULL)
+        g_string_truncate (buf, buf->len - 1);
+}
+
+/* The longest SMTP verb is STARTTLS; room for extensions' verbs, none is longer than this. */
+#define MD_SMTP_VERB_MAX 16
+
+/* An address is at most 64 + 1 + 255 octets (RFC 5321 §4.5.3.1); twice that is not one. */
+#define MD_EXTRACT_ADDRESS_MAX 640
+
+/* clean_address - the captured recipient without surrounding white space, "<" ">" or quotes, nor
+ * the punctuation that ends it in prose ("<user@example.org>:", "user@example.org,"); FALSE when
+ * nothing or something too long to be an address is left */
+static gboolean
+clean_address (const char *text, gsize len, GString *buf)
+{
+    if (len > MD_EXTRACT_ADDRESS_MAX || !clean_text (text, len, buf))
+        return FALSE;
+    gsize lead = 0;
+    while (lead < buf->len && (buf->str[lead] == '<' || buf->str[lead] == ' '))
+        lead++;
+    g_string_erase (buf, 0, (gssize) lead);
+    trim_end (buf, " >:,;.");
+    if (buf->len >= 2 && (buf->str[0] == '"' || buf->str[0] == '\'') &&
+        buf->str[buf->len - 1] == buf->str[0]) {
+        g_string_truncate (buf, buf->len - 1);
+        g_string_erase (buf, 0, 1);
+    }
+    return buf->len > 0;
+}
+
+/* A status is "class.subject.detail" with class 2, 4 or 5 and one to three digits for the others
+ * (RFC 3463 §2). */
+static gboolean
+valid_status (const char *text)
+{
+    if (text[0] != '2' && text[0] != '4' && text[0] != '5')
+        return FALSE;
+    const char *p = text + 1;
+    for (int part = 0; part < 2; part++) {
+        if (*p++ != '.')
+            return FALSE;
+        int digits = 0;
+        for (; g_ascii_isdigit (*p); p++)
+            digits++;
+        if (digits < 1 || digits > 3)
+            return FALSE;
+    }
+    return *p == '\0';
+}
+
+/* apply_captures - fills the fields of @r that are still empty from @c; a capture that is not a
+ * valid value of its field (a status "5.1", a reply "55", an unknown action) is ignored */
+static void
+apply_captures (MdAnalysis *a, MdRecipient *r, const Captures *c, GString *buf)
+{
+    if (r->status == NULL && c->text[MD_GROUP_STATUS] != NULL &&
+        clean_text (c->text[MD_GROUP_STATUS], c->len[MD_GROUP_STATUS], buf) &&
+        valid_status (buf->str)) {
+        r->status = md_analysis_intern (a, buf->str, (gssize) buf->len);
+        r->status_source = "diagnostic"; /* read from the bounce's text, not a DSN field */
+    }
+    if (r->reply_code == 0 && c->text[MD_GROUP_REPLY] != NULL &&
+        clean_text (c->text[MD_GROUP_REPLY], c->len[MD_GROUP_REPLY], buf) && buf->len == 3 &&
+        buf->str[0] >= '2' && buf->str[0] <= '5' && g_ascii_isdigit (buf->str[1]) &&
+        g_ascii_isdigit (buf->str[2]))
+        r->reply_code = (int) g_ascii_strtoll (buf->str, NULL, 10);
+    if (r->diagnostic == NULL && c->text[MD_GROUP_DIAGNOSTIC] != NULL &&
+        clean_text (c->text[MD_GROUP_DIAGNOSTIC], c->len[MD_GROUP_DIAGNOSTIC], buf))
+        r->diagnostic = md_analysis_intern (a, buf->str, (gssize) buf->len);
+    if (r->remote_mta == NULL && c->text[MD_GROUP_REMOTE_MTA] != NULL &&
+        clean_text (c->text[MD_GROUP_REMOTE_MTA], c->len[MD_GROUP_REMOTE_MTA], buf)) {
+        trim_end (buf, " .,;:");
+        if (buf->len > 0)
+            r->remote_mta = md_analysis_intern (a, buf->str, (gssize) buf->len);
+    }
+    /* smtp_command: the verb, upper case ("rcpt to" → RCPT); anything else is not a command */
+    if (r->smtp_command == NULL && c->text[MD_GROUP_SMTP_COMMAND] != NULL &&
+        clean_text (c->text[MD_GROUP_SMTP_COMMAND], c->len[MD_GROUP_SMTP_COMMAND], buf)) {
+        const char *space = strchr (buf->str, ' ');
+        if (space != NULL)
+            g_string_truncate (buf, (gsize) (space - buf->str));
+        gboolean word = buf->len <= MD_SMTP_VERB_MAX;
+        for (gsize i = 0; word && i < buf->len; i++) {
+            word = g_ascii_isalpha (buf->str[i]);
+            buf->str[i] = g_ascii_toupper (buf->str[i]);
+        }
+        if (word)
+            r->smtp_command = md_analysis_intern (a, buf->str, (gssize) buf->len);
+    }
+    if (r->action == NULL && c->text[MD_GROUP_ACTION] != NULL &&
+        clean_text (c->text[MD_GROUP_ACTION], c->len[MD_GROUP_ACTION], buf)) {
+        for (gsize i = 0; i < buf->len; i++)
+            buf->str[i] = g_ascii_tolower (buf->str[i]);
+        for (guint i = 0; i < MD_ACTION_COUNT; i++)
+            if (strcmp (buf->str, md_rules_actions[i]) == 0)
+                r->action = md_rules_actions[i]; /* static */
+    }
+}
+
+/* next_offset - where global matching goes on after a match [@start, @end) found from @offset:
+ * after the match, or one character further for an empty one (as Perl's /g) */
+static gsize
+next_offset (const char *text, gsize len, gsize offset, gsize start, gsize end)
+{
+    if (end > start && end > offset)
+        return end;
+    gsize p = MAX (start, offset);
+    if (p >= len)
+        return len + 1;
+    return MIN (p + (gsize) g_utf8_skip[(guchar) text[p]], len);
+}
+
+/* extract_recipients - every match of @rule's recipients pattern over the human text names a
+ * recipient: a new one, or one already listed under that address (case-insensitively), whose
+ * empty fields the match fills. Returns how many matches named a recipient: 0 means the rule does
+ * not match. *created counts the new ones. */
+static guint
+extract_recipients (Run *run, const MdRule *rule, guint *created)
+{
+    MdAnalysis *a = run->analysis;
+    const char *text = a->body.human_text;
+    gsize len = a->body.human_text_len;
+    *created = 0;
+    if (text == NULL)
+        return 0;
+    need_scratch (run);
+    pcre2_match_data *data = match_data (run);
+    g_autoptr (GHashTable) listed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; a->bounce != NULL && i < a->bounce->recipients->len; i++) {
+        MdRecipient *r = g_ptr_array_index (a->bounce->recipients, i);
+        g_autofree char *key = r->recipient != NULL ? g_ascii_strdown (r->recipient, -1) : NULL;
+        if (key != NULL && !g_hash_table_contains (listed, key)) /* the first one is filled */
+            g_hash_table_insert (listed, g_steal_pointer (&key), r);
+    }
+    const char *action = rule->action != NULL ? rule->action : "failed";
+    guint named = 0, n = 0;
+    for (gsize offset = 0; offset <= len; n++) {
+        if (n == MD_EXTRACT_MAX_MATCHES) {
+            md_analysis_warn (a, "recipient-limit", 0, rule->id);
+            break;
+        }
+        gsize start = 0, end = 0;
+        MdMatch m = md_pattern_match_from (rule->recipients, text, len, offset, data,
+                                           run->match.context, &start, &end);
+        if (m == MD_MATCH_LIMIT)
+            run->match.limit_hit = TRUE;
+        if (m != MD_MATCH_YES)
+            break;
+        offset = next_offset (text, len, offset, start, end);
+        Captures c;
+        read_captures (rule->recipients, data, text, &c);
+        if (c.text[MD_GROUP_RECIPIENT] == NULL ||
+            !clean_address (c.text[MD_GROUP_RECIPIENT], c.len[MD_GROUP_RECIPIENT], run->value))
+            continue;
+        g_autofree char *key = g_ascii_strdown (run->value->str, -1);
+        MdRecipient *r = g_hash_table_lookup (listed, key);
+        if (r == NULL) {
+            if (a->bounce != NULL && a->bounce->recipients->len >= MD_MAX_RECIPIENTS) {
+                md_analysis_warn (a, "recipient-limit", 0, rule->id);
+                break;
+            }
+            r = md_bounce_add_recipient (a);
+            r->recipient = md_analysis_intern (a, run->value->str, (gssize) run->value->len);
+            g_hash_table_insert (listed, g_steal_pointer (&key), r);
+            apply_captures (a, r, &c, run->text);
+            if (r->action == NULL)
+                r->action = md_analysis_intern (a, action, -1);
+            (*created)++;
+        } else {
+            apply_captures (a, r, &c, run->text);
+        }
+        named++;
+    }
+    return named;
+}
+
+/* extract_shared - the first match of @rule's shared pattern fills what each recipient lacks */
+static void
+extract_shared (Run *run, const MdRule *rule)
+{
+    MdAnalysis *a = run->analysis;
+    if (a->body.human_text == NULL || a->bounce == NULL || a->bounce->recipients->len == 0)
+        return;
+    need_scratch (run);
+    pcre2_match_data *data = match_data (run);
+    MdMatch m = md_pattern_match (rule->shared, a->body.human_text, a->body.human_text_len, data,
+                                  run->match.context, NULL, NULL);
+    if (m == MD_MATCH_LIMIT)
+        run->match.limit_hit = TRUE;
+    if (m != MD_MATCH_YES)
+        return;
+    Captures c;
+    read_captures (rule->shared, data, a->body.human_text, &c);
+    for (guint i = 0; i < a->bounce->recipients->len; i++)
+        apply_captures (a, g_ptr_array_index (a->bounce->recipients, i), &c, run->text);
+}
+
+/* set_kind - the kind an extract rule names; an auto-reply without recipients gets its sender as
+ * the one recipient, reason "vacation": the person is away, not the address wrong */
+static void
+set_kind (Run *run, const MdRule *rule)
+{
+    MdAnalysis *a = run->analysis;
+    a->kind = (MdKind) rule->set_kind;
+    MdBounce *bounce = md_analysis_ensure_bounce (a);
+    if (a->kind != MD_KIND_AUTO_REPLY || bounce->recipients->len > 0)
+        return;
+    for (guint i = 0; i < a->message.from->len; i++) {
+        const MdAddress *from = g_ptr_array_index (a->message.from, i);
+        if (from->address == NULL)
+            continue;
+        MdRecipient *r = md_bounce_add_recipient (a);
+        r->recipient = from->address; /* interned in @a */
+        r->reason = md_analysis_intern (a, "vacation", -1);
+        r->hard = FALSE;
+        r->rule = md_analysis_intern (a, rule->id, -1);
+        return;
+    }
+}
+
+/* run_extract - extract rules in priority order: a rule matches when its conditions hold and,
+ * when it creates recipients, its pattern names at least one; then it sets format, fills shared
+ * fields and sets the kind. stop ends the stage. */
+static void
+run_extract (Run *run, const GPtrArray *rules)
+{
+    MdAnalysis *a = run->analysis;
+    for (guint i = 0; i < rules->len; i++) {
+        const MdRule *rule = g_ptr_array_index (rules, i);
+        MdSubject subject = { MD_SCOPE_MESSAGE, 0 };
+        gboolean hit = matches (run, rule, &subject);
+        gboolean had_recipients = a->bounce != NULL && a->bounce->recipients->len > 0;
+        guint created = 0;
+        /* DSN recipients win: a rule adds its own only to an empty bounce, unless it merges */
+        if (hit && rule->recipients != NULL && (!had_recipients || rule->merge))
+            hit = extract_recipients (run, rule, &created) > 0;
+        if (hit && rule->format != NULL) {
+            MdBounce *bounce = md_analysis_ensure_bounce (a);
+            if (bounce->format == NULL || (created > 0 && !had_recipients))
+                bounce->format = md_analysis_intern (a, rule->format, -1);
+        }
+        if (hit && rule->shared != NULL)
+            extract_shared (run, rule);
+        if (hit && rule->set_kind >= 0)
+            set_kind (run, rule);
         if (run->match.limit_hit) {
             warn_limit (run, rule);
             run->match.limit_hit = FALSE;
         }
         if (hit && rule->stop)
-            return; /* the stage is over for this subject */
+            return;
+    }
+}
+
+/* ---- classification ---- */
+
+/* default_hard - DESIGN §5: a permanent failure the sender cannot fix by waiting */
+static gboolean
+default_hard (const MdRecipient *r, const char *reason)
+{
+    if (strcmp (reason, "userunknown") == 0 || strcmp (reason, "hostunknown") == 0 ||
+        strcmp (reason, "hasmoved") == 0)
+        return TRUE;
+    if (strcmp (reason, "notaccept") == 0) /* a null MX (RFC 7505) refuses for good */
+        return (r->reply_code >= 500 && r->reply_code < 600) ||
+               (r->status != NULL && r->status[0] == '5') ||
+               (r->reply_code == 0 && r->status == NULL);
+    return FALSE;
+}
+
+/* run_classify - each recipient without a reason gets the one of the first classify rule that
+ * matches it (priority, then file order) */
+static void
+run_classify (Run *run, const GPtrArray *rules)
+{
+    MdAnalysis *a = run->analysis;
+    for (guint i = 0; i < a->bounce->recipients->len; i++) {
+        MdRecipient *r = g_ptr_array_index (a->bounce->recipients, i);
+        if (r->reason != NULL) /* an auto-reply or a feedback report came with one */
+            continue;
+        MdSubject subject = { MD_SCOPE_RECIPIENT, i };
+        for (guint k = 0; k < rules->len; k++) {
+            const MdRule *rule = g_ptr_array_index (rules, k);
+            if (!matches (run, rule, &subject))
+                continue;
+            r->reason = md_analysis_intern (a, rule->reason, -1);
+            r->hard = rule->hard >= 0 ? rule->hard : default_hard (r, rule->reason);
+            r->rule = md_analysis_intern (a, rule->id, -1);
+            if (run->explain)
+                emit (run, rule, &subject);
+            break;
+        }
     }
 }
 
@@ -348,31 +858,37 @@ md_rules_run (const MdRuleSet *set, MdStage stage, MdAnalysis *analysis, gboolea
 {
     g_return_if_fail (set != NULL && analysis != NULL);
     g_return_if_fail ((guint) stage < G_N_ELEMENTS (set->index));
-    /* Extraction and classification fill bounce recipients, which the model does not hold yet:
-     * their rules load and validate now, and run once the bounce issue lands. */
-    if (stage != MD_STAGE_DIAGNOSE)
-        return;
+    guint n_recipients = analysis->bounce != NULL ? analysis->bounce->recipients->len : 0;
     const GPtrArray *message_rules = set->index[stage][MD_SCOPE_MESSAGE];
     const GPtrArray *hop_rules = set->index[stage][MD_SCOPE_HOP];
-    if (message_rules->len == 0 && (hop_rules->len == 0 || analysis->hops->len == 0))
+    const GPtrArray *recipient_rules = set->index[stage][MD_SCOPE_RECIPIENT];
+    if (message_rules->len == 0 && (hop_rules->len == 0 || analysis->hops->len == 0) &&
+        (recipient_rules->len == 0 || n_recipients == 0))
         return;
-    Run run = { set,     analysis,
-                explain, { analysis, NULL, set->max_pairs, set->context, NULL, FALSE },
-                NULL,    NULL };
-    run.match.buf = g_string_sized_new (128); /* the only allocation unless a pattern runs */
-
-    MdSubject subject = { MD_SCOPE_MESSAGE, 0 };
-    run_rules (&run, message_rules, &subject);
-    for (guint i = 0; hop_rules->len > 0 && i < analysis->hops->len; i++) {
-        subject = (MdSubject){ MD_SCOPE_HOP, i };
-        run_rules (&run, hop_rules, &subject);
+    Run run;
+    run_init (&run, set, analysis, explain);
+    switch (stage) {
+    case MD_STAGE_EXTRACT:
+        run_extract (&run, message_rules); /* rules.c allows extract rules message scope only */
+        break;
+    case MD_STAGE_CLASSIFY:
+        if (n_recipients > 0)
+            run_classify (&run, recipient_rules); /* and classify rules recipient scope only */
+        break;
+    case MD_STAGE_DIAGNOSE: {
+        MdSubject subject = { MD_SCOPE_MESSAGE, 0 };
+        run_rules (&run, message_rules, &subject);
+        for (guint i = 0; hop_rules->len > 0 && i < analysis->hops->len; i++) {
+            subject = (MdSubject){ MD_SCOPE_HOP, i };
+            run_rules (&run, hop_rules, &subject);
+        }
+        /* the count again: a bounce's recipients do not change during diagnosis */
+        for (guint i = 0; recipient_rules->len > 0 && i < n_recipients; i++) {
+            subject = (MdSubject){ MD_SCOPE_RECIPIENT, i };
+            run_rules (&run, recipient_rules, &subject);
+        }
+        break;
     }
-
-    if (run.match.data != NULL)
-        pcre2_match_data_free (run.match.data);
-    g_string_free (run.match.buf, TRUE);
-    if (run.text != NULL)
-        g_string_free (run.text, TRUE);
-    if (run.value != NULL)
-        g_string_free (run.value, TRUE);
+    }
+    run_clear (&run);
 }

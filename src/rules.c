@@ -9,7 +9,11 @@
  * - Condition values lose trailing white space (GKeyFile keeps it; an invisible space at the end
  *   of a pattern is always a mistake): write \x20 or [ ] for a significant one.
  * - Numeric conditions may hold several comparisons, all of which must hold: ">= 5m, < 30m".
- * - A rule id is lowercase letters, digits, '.', '-' and '_': it travels in X-Maildiag and JSON. */
+ * - A rule id is lowercase letters, digits, '.', '-' and '_': it travels in X-Maildiag and JSON.
+ * - DESIGN §4 names reason, hard, kind and action both as reserved keys and as selectors: kind and
+ *   action are settings in extract rules, reason and hard in classify rules, conditions elsewhere.
+ * - Extract rules add recipients, shared, format and merge; extract rules are message scope,
+ *   classify rules recipient scope (implied) and need a reason. */
 #include <dirent.h>
 #include <errno.h>
 #include <string.h>
@@ -54,6 +58,13 @@ static const char *const reasons[] = {
     "networkerror",    "mailererror", "contenterror", "syntaxerror",     "suppressed",
     "expired",         "onhold",      "undefined",    "delivered",       "feedback",
     "vacation",
+};
+
+const char *const md_rules_groups[MD_GROUP_COUNT] = {
+    "recipient", "status", "reply", "diagnostic", "remote_mta", "smtp_command", "action",
+};
+const char *const md_rules_actions[MD_ACTION_COUNT] = {
+    "failed", "delayed", "delivered", "relayed", "expanded",
 };
 
 static const char *const scope_names[] = { "message", "recipient", "hop" };     /* MdScope order */
@@ -300,6 +311,10 @@ rule_free (MdRule *rule)
     g_free (rule->category);
     g_free (rule->reason);
     g_free (rule->ref);
+    g_free (rule->format);
+    g_free (rule->action);
+    md_pattern_free (rule->recipients);
+    md_pattern_free (rule->shared);
     g_free (rule);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdRule, rule_free)
@@ -370,6 +385,22 @@ text_key (Errors *e, GKeyFile *kf, const char *group, const ScanKey *k, gboolean
     return g_steal_pointer (&text);
 }
 
+/* compile - @value (a pattern as written, trailing blanks already removed) compiled, or NULL after
+ * an error at the line and column PCRE2 blames */
+static MdPattern *
+compile (Errors *e, const ScanKey *k, const char *value)
+{
+    gsize offset = 0;
+    g_autoptr (GError) local = NULL;
+    MdPattern *pattern = md_pattern_new (value, strlen (value), &offset, &local);
+    if (pattern == NULL) {
+        guint col = k->col + (guint) g_utf8_strlen (value, (gssize) MIN (offset, strlen (value)));
+        add_error (e, k->line, col, "bad pattern for '%s': %s at offset %" G_GSIZE_FORMAT, k->key,
+                   local->message, offset);
+    }
+    return pattern;
+}
+
 static void
 add_condition (Errors *e, GArray *conds, const MdSelector *sel, const char *arg, const ScanKey *k,
                char *value)
@@ -398,14 +429,8 @@ add_condition (Errors *e, GArray *conds, const MdSelector *sel, const char *arg,
     cond.selector = sel;
     cond.arg = arg != NULL ? g_strdup (arg) : NULL;
     if (sel->type == MD_VALUE_STRING) {
-        gsize offset = 0;
-        g_autoptr (GError) local = NULL;
-        cond.pattern = md_pattern_new (value, strlen (value), &offset, &local);
+        cond.pattern = compile (e, k, value);
         if (cond.pattern == NULL) {
-            guint col =
-                k->col + (guint) g_utf8_strlen (value, (gssize) MIN (offset, strlen (value)));
-            add_error (e, k->line, col, "bad pattern for '%s': %s at offset %" G_GSIZE_FORMAT,
-                       k->key, local->message, offset);
             md_cond_clear (&cond);
             return;
         }
@@ -442,6 +467,48 @@ enum_key (Errors *e, const ScanKey *k, const char *value, const char *const *nam
     return i;
 }
 
+/* extraction_pattern - the pattern of a recipients (@recipients TRUE) or shared key, whose named
+ * groups must all be fields of a recipient; recipients needs (?<recipient>), shared one group */
+static MdPattern *
+extraction_pattern (Errors *e, const ScanKey *k, char *value, gboolean recipients)
+{
+    if (*g_strchomp (value) == '\0') {
+        add_error (e, k->line, 0, "'%s' is empty", k->key);
+        return NULL;
+    }
+    g_autoptr (MdPattern) pattern = compile (e, k, value);
+    if (pattern == NULL)
+        return NULL;
+    g_auto (GStrv) names = md_pattern_get_names (pattern);
+    guint first = recipients ? 0 : MD_GROUP_RECIPIENT + 1; /* shared: no recipient group */
+    gboolean has_recipient = FALSE;
+    for (guint i = 0; names[i] != NULL; i++) {
+        int group = lookup (md_rules_groups + first, MD_GROUP_COUNT - first, names[i]);
+        if (group < 0) {
+            g_autofree char *all = join_names (md_rules_groups + first, MD_GROUP_COUNT - first);
+            add_error (e, k->line, 0, "unknown group (?<%s>…) in '%s' (known: %s)", names[i],
+                       k->key, all);
+            return NULL;
+        }
+        has_recipient |= recipients && group == MD_GROUP_RECIPIENT;
+    }
+    if (recipients && !has_recipient) {
+        add_error (e, k->line, 0, "'recipients' needs a (?<recipient>…) group");
+        return NULL;
+    }
+    if (!recipients && names[0] == NULL) {
+        g_autofree char *all = join_names (md_rules_groups + first, MD_GROUP_COUNT - first);
+        add_error (e, k->line, 0, "'shared' needs a named group (%s)", all);
+        return NULL;
+    }
+    return g_steal_pointer (&pattern);
+}
+
+/* The kinds an extract rule may set (DESIGN §3 kind; message and headers are the parser's). */
+static const char *const settable_kinds[] = { "bounce", "feedback", "auto-reply" };
+static const MdKind settable_kind_values[] = { MD_KIND_BOUNCE, MD_KIND_FEEDBACK,
+                                               MD_KIND_AUTO_REPLY };
+
 static MdRule *
 build_rule (Errors *e, GKeyFile *kf, const ScanGroup *g)
 {
@@ -454,9 +521,25 @@ build_rule (Errors *e, GKeyFile *kf, const ScanGroup *g)
     rule->scope = MD_SCOPE_MESSAGE;
     rule->severity = MD_SEVERITY_NOTICE;
     rule->hard = -1;
+    rule->set_kind = -1;
     gboolean has_advice = FALSE;
     g_autoptr (GArray) conds = g_array_new (FALSE, TRUE, sizeof (MdCond));
     g_array_set_clear_func (conds, cond_array_clear);
+
+    /* kind and action are settings in extract rules, reason and hard in classify rules, and
+     * conditions everywhere else: the stage must be known before the keys are read. A bad stage
+     * is reported in the loop. Classify rules run per recipient unless they say otherwise. */
+    const ScanKey *stage_key = g_hash_table_lookup (g->key_index, "stage");
+    if (stage_key != NULL) {
+        g_autofree char *v = g_key_file_get_value (kf, g->name, "stage", NULL);
+        int s = v != NULL ? lookup (stage_names, G_N_ELEMENTS (stage_names), g_strstrip (v)) : -1;
+        if (s >= 0)
+            rule->stage = (MdStage) s;
+    }
+    MdStage stage = rule->stage;
+    if (stage == MD_STAGE_CLASSIFY)
+        rule->scope = MD_SCOPE_RECIPIENT;
+    const ScanKey *scope_key = NULL, *action_key = NULL, *merge_key = NULL;
 
     for (guint i = 0; i < g->keys->len; i++) {
         const ScanKey *k = g_ptr_array_index (g->keys, i);
@@ -474,7 +557,11 @@ build_rule (Errors *e, GKeyFile *kf, const ScanGroup *g)
             continue;
         }
         gboolean flag = FALSE;
-        if (strcmp (key, "title") == 0) {
+        gboolean extract_key = strcmp (key, "format") == 0 || strcmp (key, "recipients") == 0 ||
+                               strcmp (key, "shared") == 0 || strcmp (key, "merge") == 0;
+        if (extract_key && stage != MD_STAGE_EXTRACT) {
+            add_error (e, k->line, 0, "'%s' belongs to extract rules (stage = extract)", key);
+        } else if (strcmp (key, "title") == 0) {
             rule->title = text_key (e, kf, g->name, k, TRUE);
         } else if (strcmp (key, "advice") == 0) {
             g_free (text_key (e, kf, g->name, k, TRUE)); /* checked; chosen below */
@@ -485,7 +572,7 @@ build_rule (Errors *e, GKeyFile *kf, const ScanGroup *g)
             if (enum_key (e, k, g_strchomp (value), categories, G_N_ELEMENTS (categories), TRUE) >=
                 0)
                 rule->category = g_strdup (value);
-        } else if (strcmp (key, "reason") == 0) {
+        } else if (strcmp (key, "reason") == 0 && stage == MD_STAGE_CLASSIFY) {
             if (enum_key (e, k, g_strchomp (value), reasons, G_N_ELEMENTS (reasons), FALSE) >= 0)
                 rule->reason = g_strdup (value);
         } else if (strcmp (key, "severity") == 0) {
@@ -497,11 +584,10 @@ build_rule (Errors *e, GKeyFile *kf, const ScanGroup *g)
             int s = enum_key (e, k, g_strchomp (value), scope_names, MD_SCOPE_COUNT, TRUE);
             if (s >= 0)
                 rule->scope = (MdScope) s;
+            scope_key = k;
         } else if (strcmp (key, "stage") == 0) {
-            int s =
-                enum_key (e, k, g_strchomp (value), stage_names, G_N_ELEMENTS (stage_names), TRUE);
-            if (s >= 0)
-                rule->stage = (MdStage) s;
+            (void) enum_key (e, k, g_strchomp (value), stage_names, G_N_ELEMENTS (stage_names),
+                             TRUE); /* read above */
         } else if (strcmp (key, "priority") == 0) {
             gint64 n = 0;
             if (!g_ascii_string_to_signed (g_strchomp (value), 10, -MD_PRIORITY_MAX,
@@ -509,8 +595,30 @@ build_rule (Errors *e, GKeyFile *kf, const ScanGroup *g)
                 add_error (e, k->line, 0, "priority must be an integer from %d to %d, not '%s'",
                            -MD_PRIORITY_MAX, MD_PRIORITY_MAX, value);
             rule->priority = (int) n;
-        } else if (strcmp (key, "hard") == 0 || strcmp (key, "stop") == 0 ||
-                   strcmp (key, "override") == 0 || strcmp (key, "disabled") == 0) {
+        } else if (strcmp (key, "kind") == 0 && stage == MD_STAGE_EXTRACT) {
+            int s = enum_key (e, k, g_strchomp (value), settable_kinds,
+                              G_N_ELEMENTS (settable_kinds), TRUE);
+            if (s >= 0)
+                rule->set_kind = (int) settable_kind_values[s];
+        } else if (strcmp (key, "action") == 0 && stage == MD_STAGE_EXTRACT) {
+            if (enum_key (e, k, g_strchomp (value), md_rules_actions, MD_ACTION_COUNT, TRUE) >= 0)
+                rule->action = g_strdup (value);
+            action_key = k;
+        } else if (strcmp (key, "format") == 0) {
+            if (!valid_rule_id (g_strchomp (value)))
+                add_error (e, k->line, 0,
+                           "format must be a lowercase token (letters, digits, '.', '-', '_'), "
+                           "not '%s'",
+                           value);
+            else
+                rule->format = g_strdup (value);
+        } else if (strcmp (key, "recipients") == 0) {
+            rule->recipients = extraction_pattern (e, k, value, TRUE);
+        } else if (strcmp (key, "shared") == 0) {
+            rule->shared = extraction_pattern (e, k, value, FALSE);
+        } else if ((strcmp (key, "hard") == 0 && stage == MD_STAGE_CLASSIFY) ||
+                   strcmp (key, "stop") == 0 || strcmp (key, "override") == 0 ||
+                   strcmp (key, "disabled") == 0 || strcmp (key, "merge") == 0) {
             if (!parse_bool (g_strchomp (value), &flag)) {
                 add_error (e, k->line, 0, "'%s' must be true or false, not '%s'", key, value);
                 continue;
@@ -521,6 +629,8 @@ build_rule (Errors *e, GKeyFile *kf, const ScanGroup *g)
                 rule->stop = flag;
             else if (key[0] == 'o')
                 rule->override = flag;
+            else if (key[0] == 'm')
+                rule->merge = flag, merge_key = k;
             else
                 rule->disabled = flag;
         } else {
@@ -535,14 +645,33 @@ build_rule (Errors *e, GKeyFile *kf, const ScanGroup *g)
         }
     }
 
-    if (!rule->disabled) {
-        if (conds->len == 0 && e->count == errors_before)
-            add_error (e, g->line, 0, "rule [%s] has no conditions", g->name);
-        if (rule->stage == MD_STAGE_DIAGNOSE && rule->title == NULL && e->count == errors_before)
-            add_error (e, g->line, 0, "rule [%s] has no title (diagnose rules need one)", g->name);
-        if (rule->stage == MD_STAGE_DIAGNOSE && rule->category == NULL && e->count == errors_before)
-            add_error (e, g->line, 0, "rule [%s] has no category (diagnose rules need one)",
-                       g->name);
+    if (!rule->disabled && e->count == errors_before) {
+        const char *id = g->name;
+        if (conds->len == 0 && rule->recipients == NULL)
+            add_error (e, g->line, 0, "rule [%s] has no conditions", id);
+        else if (stage == MD_STAGE_DIAGNOSE && rule->title == NULL)
+            add_error (e, g->line, 0, "rule [%s] has no title (diagnose rules need one)", id);
+        else if (stage == MD_STAGE_DIAGNOSE && rule->category == NULL)
+            add_error (e, g->line, 0, "rule [%s] has no category (diagnose rules need one)", id);
+        else if (stage == MD_STAGE_EXTRACT && rule->scope != MD_SCOPE_MESSAGE)
+            add_error (e, scope_key->line, 0,
+                       "extract rules run once per message: scope must be message");
+        else if (stage == MD_STAGE_CLASSIFY && rule->scope != MD_SCOPE_RECIPIENT)
+            add_error (e, scope_key->line, 0,
+                       "classify rules run once per recipient: scope must be recipient");
+        else if (stage == MD_STAGE_CLASSIFY && rule->reason == NULL)
+            add_error (e, g->line, 0, "rule [%s] has no reason (classify rules need one)", id);
+        else if (rule->recipients != NULL && rule->format == NULL)
+            add_error (e, g->line, 0,
+                       "rule [%s] has 'recipients' but no 'format' (name the bounce format it "
+                       "reads)",
+                       id);
+        else if (action_key != NULL && rule->recipients == NULL)
+            add_error (e, action_key->line, 0,
+                       "'action' needs 'recipients': it is the action of the recipients the rule "
+                       "creates");
+        else if (merge_key != NULL && rule->recipients == NULL)
+            add_error (e, merge_key->line, 0, "'merge' needs 'recipients'");
     }
     if (e->count > errors_before)
         return NULL;
@@ -620,6 +749,10 @@ rebuild_index (MdRuleSet *set)
             if (rule->conds[j].pattern != NULL)
                 set->max_pairs =
                     MAX (set->max_pairs, md_pattern_get_pairs (rule->conds[j].pattern));
+        if (rule->recipients != NULL) /* its named groups are read from the run's match data */
+            set->max_pairs = MAX (set->max_pairs, md_pattern_get_pairs (rule->recipients));
+        if (rule->shared != NULL)
+            set->max_pairs = MAX (set->max_pairs, md_pattern_get_pairs (rule->shared));
         if (!rule->disabled && rule->indexable)
             g_ptr_array_add (set->index[rule->stage][rule->scope], rule);
     }

@@ -137,6 +137,8 @@ typedef struct {
     MdSubjectKind subject_kind;
     const char *subject; /* hop index as text, header name, recipient address */
     GPtrArray *evidence; /* MdEvidence * */
+    gboolean explain;    /* a note of --explain (which rule classified), not a diagnosis: the
+                          * summary ignores it */
 } MdFinding;
 
 typedef struct {
@@ -148,6 +150,47 @@ typedef struct {
 } MdSummary;
 
 typedef struct MdAnalysis MdAnalysis;
+
+/* One recipient of a bounce (DESIGN §3 bounce.recipients). */
+typedef struct {
+    const char *recipient;          /* the address, without "rfc822;" */
+    const char *original_recipient; /* Original-Recipient, or NULL */
+    const char *action;             /* failed|delayed|delivered|relayed|expanded, or NULL */
+    const char *status;             /* "5.1.1", or NULL */
+    const char *status_source;      /* "dsn" | "diagnostic" | "inferred", or NULL with no status */
+    const char *status_title;       /* IANA's title of the status (or its class), or NULL */
+    int reply_code;                 /* SMTP reply code, 0 when none */
+    const char *remote_mta;
+    const char *diagnostic;      /* the server's words (Diagnostic-Code text, or the bounce text) */
+    const char *diagnostic_type; /* "smtp", "x-unix", … */
+    const char *smtp_command;    /* RCPT, MAIL, DATA, CONN, HELO, … or NULL */
+    MdDate last_attempt;
+    const char *reason;        /* DESIGN §5 vocabulary; NULL until classified */
+    gboolean hard;
+    const char *rule;          /* the classification rule that decided, or NULL */
+    const char *feedback_type; /* ARF Feedback-Type, or NULL */
+} MdRecipient;
+
+typedef struct {
+    const char *format;        /* "rfc3464", "rfc6533", "arf", or an MTA or provider name */
+    const char *reporting_mta;
+    MdDate arrival_date;
+    GPtrArray *recipients;     /* MdRecipient * */
+    MdAnalysis *original;      /* the returned message (message, hops, auth, spam), or NULL */
+} MdBounce;
+
+/* The parts of a body that bounce extraction reads; filled by the GMime boundary (message.c). */
+typedef struct {
+    const char *human_text;      /* readable text parts outside the returned message, UTF-8, bounded */
+    gsize human_text_len;
+    const char *delivery_status; /* message/delivery-status content, decoded; NULL when none */
+    gsize delivery_status_len;
+    gboolean global_dsn;         /* message/global-delivery-status (RFC 6533) */
+    const char *feedback_report; /* message/feedback-report content (RFC 5965); NULL when none */
+    gsize feedback_report_len;
+    const char *report_type;     /* multipart/report's report-type parameter, or NULL */
+} MdBody;
+
 struct MdAnalysis {
     GStringChunk *strings; /* owns every const char * below */
     const char *source;
@@ -160,7 +203,8 @@ struct MdAnalysis {
     MdDelivery delivery;
     GPtrArray *auth;     /* filled by the header-analysis issue; empty for now */
     GPtrArray *spam;     /* likewise */
-    gpointer bounce;     /* NULL until the bounce issue fills it */
+    MdBody body;         /* the parts bounce extraction reads (strings in @strings) */
+    MdBounce *bounce;    /* a bounce, feedback report or auto-reply; NULL for other mail */
     GPtrArray *findings; /* MdFinding * */
     MdSummary summary;
 };
@@ -169,9 +213,16 @@ struct MdAnalysis {
 MD_API MdAnalysis *md_analysis_new (void);
 /* md_analysis_free - releases the analysis and every string and array it holds */
 MD_API void md_analysis_free (MdAnalysis *analysis);
+/* md_analysis_intern_text - like md_analysis_intern for multi-line text: keeps line feeds (CRLF
+ * and CR become LF), NUL becomes a space, invalid UTF-8 becomes U+FFFD (transfer none) */
+MD_API const char *md_analysis_intern_text (MdAnalysis *analysis, const char *text, gssize len);
 /* md_analysis_intern - copies @len bytes of @text into the analysis, made valid UTF-8 with NUL,
  * CR and LF replaced, returns the copy (transfer none; lives as long as @analysis) */
 MD_API const char *md_analysis_intern (MdAnalysis *analysis, const char *text, gssize len);
+/* md_analysis_ensure_bounce - the analysis' bounce, created empty when missing (transfer none) */
+MD_API MdBounce *md_analysis_ensure_bounce (MdAnalysis *analysis);
+/* md_bounce_add_recipient - a new zeroed recipient appended to the bounce (transfer none) */
+MD_API MdRecipient *md_bounce_add_recipient (MdAnalysis *analysis);
 /* md_analysis_warn - records a warning about the input (@code a static token, @item interned),
  * once per code and item, and at most MD_MAX_WARNINGS in all: hostile input must not grow it. */
 #define MD_MAX_WARNINGS 64

@@ -131,6 +131,8 @@ run_text (const char *rules, MdAnalysis *a, gboolean explain)
 /* ---- loader ---- */
 
 #define HEAD "[a]\ntitle = T\ncategory = delay\n" /* lines 1-3 */
+#define EXTRACT "[x]\nstage = extract\n"          /* lines 1-2 */
+#define CLASSIFY "[c]\nstage = classify\n"        /* lines 1-2 */
 
 static const struct {
     const char *label, *text;
@@ -178,8 +180,8 @@ static const struct {
       "content, format, configuration, network, loop, feedback, auto-reply)" },
     { "bad-severity", HEAD "severity = critical\nkind = .\n",
       "t.rules:4: unknown severity 'critical' (info, notice, warning, error)" },
-    { "bad-reason", HEAD "reason = nouser\nkind = .\n",
-      "t.rules:4: unknown reason 'nouser' (see DESIGN §5)" },
+    { "bad-reason", "[c]\nstage = classify\nreason = nouser\nstatus = .\n",
+      "t.rules:3: unknown reason 'nouser' (see DESIGN §5)" },
     { "bad-scope", HEAD "scope = recipients\nkind = .\n",
       "t.rules:4: unknown scope 'recipients' (message, recipient, hop)" },
     { "bad-stage", HEAD "stage = final\nkind = .\n",
@@ -192,10 +194,12 @@ static const struct {
       "t.rules:4: priority must be an integer from -10000 to 10000, not '10001'" },
     { "bad-placeholder", HEAD "kind = .\nadvice = ask {hostname}\n",
       "t.rules:5: 'advice': unknown placeholder {hostname} (known: {hop} {delay} {total} {by} "
-      "{from} {with} {tls} {value} {header} {field} {kind})" },
+      "{from} {with} {tls} {value} {header} {field} {kind} {recipient} {status} {reply} "
+      "{diagnostic} {remote_mta} {reason} {smtp_command} {format} {reporting_mta})" },
     { "bad-placeholder-translation", HEAD "kind = .\nadvice = ok\nadvice[de] = {Hop}\n",
       "t.rules:6: 'advice[de]': unknown placeholder {Hop} (known: {hop} {delay} {total} {by} "
-      "{from} {with} {tls} {value} {header} {field} {kind})" },
+      "{from} {with} {tls} {value} {header} {field} {kind} {recipient} {status} {reply} "
+      "{diagnostic} {remote_mta} {reason} {smtp_command} {format} {reporting_mta})" },
     { "unclosed-placeholder", "[a]\ntitle = Hop {hop\ncategory = delay\nkind = .\n",
       "t.rules:2: 'title': '{' without '}' (write {{ for a literal brace)" },
     { "title-translated", HEAD "kind = .\ntitle[de] = x\n",
@@ -245,9 +249,79 @@ static const struct {
            "hop.tls = .\nstatus = .\nreply = == 550\naction = .\n"
            "smtp-command = .\nremote-mta = .\nrecipient = .\ndiagnostic = .\n"
            "human-text = .\nauth.spf = .\nauth.dkim.header.d = .\n"
-           "spam.score = >= 5.5\nspam.verdict = .\n",
+           "spam.score = >= 5.5\nspam.verdict = .\nreason = ^userunknown$\nhard = == 1\n"
+           "report-type = .\nbounce.format = .\nrecipient-count = > 0\n",
       NULL },
     { "ok-empty-file", "", NULL },
+    /* extraction and classification (rules/README.md "Bounce extraction and classification") */
+    { "recipients-without-recipient-group",
+      EXTRACT "format = f\nrecipients = (?<status>5\\.\\d\\.\\d) (?<diagnostic>.*)\n",
+      "t.rules:4: 'recipients' needs a (?<recipient>…) group" },
+    { "recipients-unknown-group",
+      EXTRACT "format = f\nrecipients = (?<recipient>\\S+) (?<diag>.*)\n",
+      "t.rules:4: unknown group (?<diag>…) in 'recipients' (known: recipient, status, reply, "
+      "diagnostic, remote_mta, smtp_command, action)" },
+    { "recipients-bad-pattern", EXTRACT "format = f\nrecipients = (?<recipient>\\S+\n",
+      "t.rules:4:30: bad pattern for 'recipients': missing closing parenthesis at offset 16" },
+    { "recipients-empty", EXTRACT "format = f\nrecipients =  \n",
+      "t.rules:4: 'recipients' is empty" },
+    { "recipients-without-format", EXTRACT "recipients = (?<recipient>\\S+@\\S+)\n",
+      "t.rules:1: rule [x] has 'recipients' but no 'format' (name the bounce format it reads)" },
+    { "shared-recipient-group", EXTRACT "human-text = x\nshared = (?<recipient>\\S+)\n",
+      "t.rules:4: unknown group (?<recipient>…) in 'shared' (known: status, reply, diagnostic, "
+      "remote_mta, smtp_command, action)" },
+    { "shared-no-group", EXTRACT "human-text = x\nshared = (5\\.\\d\\.\\d)\n",
+      "t.rules:4: 'shared' needs a named group (status, reply, diagnostic, remote_mta, "
+      "smtp_command, action)" },
+    { "unknown-kind", EXTRACT "kind = vacation\nhuman-text = x\n",
+      "t.rules:3: unknown kind 'vacation' (bounce, feedback, auto-reply)" },
+    { "unknown-action", EXTRACT "format = f\nrecipients = (?<recipient>x)\naction = bounced\n",
+      "t.rules:5: unknown action 'bounced' (failed, delayed, delivered, relayed, expanded)" },
+    { "bad-format", EXTRACT "format = Postfix 3\nrecipients = (?<recipient>x)\n",
+      "t.rules:3: format must be a lowercase token (letters, digits, '.', '-', '_'), not "
+      "'Postfix 3'" },
+    { "action-without-recipients", EXTRACT "human-text = x\naction = delayed\n",
+      "t.rules:4: 'action' needs 'recipients': it is the action of the recipients the rule "
+      "creates" },
+    { "merge-without-recipients", EXTRACT "human-text = x\nmerge = true\n",
+      "t.rules:4: 'merge' needs 'recipients'" },
+    { "bad-merge", EXTRACT "format = f\nrecipients = (?<recipient>x)\nmerge = yes\n",
+      "t.rules:5: 'merge' must be true or false, not 'yes'" },
+    { "extract-no-conditions", EXTRACT "kind = auto-reply\n",
+      "t.rules:1: rule [x] has no conditions" },
+    { "extract-scope", EXTRACT "scope = recipient\nhuman-text = x\n",
+      "t.rules:3: extract rules run once per message: scope must be message" },
+    { "recipients-in-diagnose", HEAD "kind = .\nrecipients = (?<recipient>x)\n",
+      "t.rules:5: 'recipients' belongs to extract rules (stage = extract)" },
+    { "format-in-classify", CLASSIFY "reason = blocked\nformat = x\nstatus = .\n",
+      "t.rules:4: 'format' belongs to extract rules (stage = extract)" },
+    { "classify-no-reason", CLASSIFY "status = ^5\n",
+      "t.rules:1: rule [c] has no reason (classify rules need one)" },
+    { "classify-scope", CLASSIFY "scope = message\nreason = blocked\nstatus = .\n",
+      "t.rules:3: classify rules run once per recipient: scope must be recipient" },
+    { "classify-reason-not-in-vocabulary", CLASSIFY "reason = user-unknown\nstatus = .\n",
+      "t.rules:3: unknown reason 'user-unknown' (see DESIGN §5)" },
+    { "classify-bad-hard", CLASSIFY "reason = blocked\nhard = yes\nstatus = .\n",
+      "t.rules:4: 'hard' must be true or false, not 'yes'" },
+    /* outside classify, reason and hard are conditions on the recipient */
+    { "diagnose-hard-is-a-condition", HEAD "hard = true\n",
+      "t.rules:4: bad numeric condition for 'hard': expected an operator (< <= > >= == !=) at "
+      "'true'" },
+    { "ok-extract-full",
+      "[x]\nstage = extract\npriority = 10\nstop = true\nformat = postfix\nkind = bounce\n"
+      "action = delayed\nmerge = true\nheader:From = (?i)mailer-daemon\n"
+      "recipient-count = == 0\n"
+      "recipients = (?m)^<(?<recipient>[^>]+)>: (?<reply>\\d{3}) (?<status>\\S+) "
+      "(?<diagnostic>.*)(?<remote_mta>)(?<smtp_command>)(?<action>)\n"
+      "shared = (?<remote_mta>mx\\S+)\n",
+      NULL },
+    { "ok-extract-only-recipients", EXTRACT "format = f\nrecipients = (?<recipient>\\S+@\\S+)\n",
+      NULL },
+    { "ok-duplicate-group-names",
+      EXTRACT "format = f\nrecipients = (?J)<(?<recipient>[^>]+)>|(?<recipient>\\S+@\\S+)\n",
+      NULL },
+    { "ok-classify-explicit-scope", CLASSIFY "scope = recipient\nreason = blocked\nstatus = .\n",
+      NULL },
 };
 
 static void
@@ -679,18 +753,475 @@ translated_advice_follows_language (void **state)
     assert_string_equal (find (b, "a")->advice, "Hop (unknown)");
 }
 
-/* Stages other than diagnose load and validate, and do nothing yet. */
+/* ---- bounces: extraction, classification, recipient diagnosis ---- */
+
+/* set_human_text - the bounce text as message.c hands it over (lines kept: the test may use
+ * line anchors) */
 static void
-other_stages_run_nothing_yet (void **state)
+set_human_text (MdAnalysis *a, const char *text)
+{
+    a->body.human_text = g_string_chunk_insert (a->strings, text);
+    a->body.human_text_len = strlen (text);
+}
+
+static MdRecipient *
+add_recipient (MdAnalysis *a, const char *address, const char *status, int reply,
+               const char *diagnostic)
+{
+    MdRecipient *r = md_bounce_add_recipient (a);
+    r->recipient = md_analysis_intern (a, address, -1);
+    r->status = md_analysis_intern (a, status, -1);
+    r->reply_code = reply;
+    r->diagnostic = md_analysis_intern (a, diagnostic, -1);
+    return r;
+}
+
+static const MdRecipient *
+recipient (const MdAnalysis *a, guint i)
+{
+    assert_non_null (a->bounce);
+    assert_true (i < a->bounce->recipients->len);
+    return g_ptr_array_index (a->bounce->recipients, i);
+}
+
+static guint
+n_recipients (const MdAnalysis *a)
+{
+    return a->bounce != NULL ? a->bounce->recipients->len : 0;
+}
+
+static void
+run_stage (const char *rules, MdStage stage, MdAnalysis *a, gboolean explain)
+{
+    g_autoptr (MdRuleSet) set = load_text (rules);
+    md_rules_run (set, stage, a, explain);
+}
+
+static const Hdr daemon_headers[] = {
+    { "From", "Mail Delivery System <MAILER-DAEMON@mx.example.net>" },
+    { "Subject", "Undelivered Mail Returned to Sender" },
+    { NULL, NULL },
+};
+
+/* A Postfix-like text: alice twice (the second time with more detail), BOB once. */
+#define POSTFIX_TEXT                                                                               \
+    "This is the mail system at host mx.example.net.\n\n"                                          \
+    "<alice@example.org>: 550 5.1.1 User   unknown\t in\n"                                         \
+    "<BOB@example.org>: host mx.example.org[192.0.2.1] said: 552 5.2.2 Mailbox full (in reply "    \
+    "to RCPT TO command)\n"                                                                        \
+    "<ALICE@example.org>: host mx2.example.org said: 550 5.1.1 second words\n"
+#define POSTFIX_RULE                                                                               \
+    "[bounce.test]\nstage = extract\nformat = postfix\nheader:From = (?i)mailer-daemon\n"          \
+    "recipients = (?m)^<(?<recipient>[^>]+)>:(?: host (?<remote_mta>\\S+) said:)? "                \
+    "(?<reply>\\d{3}) (?<status>\\d\\.\\d+\\.\\d+) (?<diagnostic>.*?)"                             \
+    "(?:\\(in reply to (?<smtp_command>\\S+ TO) command\\))?$\n"
+
+static void
+extract_every_match_with_named_groups (void **state)
 {
     (void) state;
+    g_autoptr (MdAnalysis) a = build (MD_KIND_MESSAGE, daemon_headers, NULL, 0);
+    set_human_text (a, POSTFIX_TEXT);
+    run_stage (POSTFIX_RULE, MD_STAGE_EXTRACT, a, FALSE);
+    assert_int_equal (n_recipients (a), 2); /* alice once: addresses compare case-insensitively */
+    assert_string_equal (a->bounce->format, "postfix");
+    const MdRecipient *alice = recipient (a, 0), *bob = recipient (a, 1);
+    assert_string_equal (alice->recipient, "alice@example.org"); /* the first spelling */
+    assert_string_equal (alice->status, "5.1.1");
+    assert_string_equal (alice->status_source, "diagnostic");
+    assert_int_equal (alice->reply_code, 550);
+    assert_string_equal (alice->diagnostic, "User unknown in"); /* white space collapsed */
+    assert_string_equal (alice->remote_mta, "mx2.example.org"); /* filled by the later match */
+    assert_string_equal (alice->action, "failed");
+    assert_null (alice->smtp_command);
+    assert_null (alice->reason);
+    assert_string_equal (bob->recipient, "BOB@example.org");
+    assert_string_equal (bob->status, "5.2.2");
+    assert_int_equal (bob->reply_code, 552);
+    assert_string_equal (bob->remote_mta, "mx.example.org[192.0.2.1]");
+    assert_string_equal (bob->diagnostic, "Mailbox full");
+    assert_string_equal (bob->smtp_command, "RCPT"); /* the verb, upper case */
+    assert_int_equal (a->findings->len, 0);
+    assert_int_equal (a->input.warnings->len, 0);
+
+    /* the conditions still decide: no MAILER-DAEMON, no extraction */
+    g_autoptr (MdAnalysis) b = build (MD_KIND_MESSAGE, NULL, NULL, 0);
+    set_human_text (b, POSTFIX_TEXT);
+    run_stage (POSTFIX_RULE, MD_STAGE_EXTRACT, b, FALSE);
+    assert_null (b->bounce);
+}
+
+static const struct {
+    const char *label, *pattern, *text;
+    const char *want; /* recipients joined by " ", then "|" and their fields */
+} address_rows[] = {
+    { "punctuation-and-brackets", "(?<recipient>\\S+@\\S+)",
+      "To <dave@example.org>: and 'erin@example.org', frank@example.org.",
+      "dave@example.org erin@example.org frank@example.org" },
+    { "empty-matches-advance", "(?<recipient>(?:[^\\s@]+@[^\\s@]+)?)",
+      "ü x@example.org ü y@example.org", "x@example.org y@example.org" },
+    { "unset-group-is-no-recipient", "(?:(?<recipient>\\S+@\\S+)|failed)",
+      "failed failed z@example.org", "z@example.org" },
+    { "duplicate-names", "(?J)(?:<(?<recipient>[^>]+)>|mailbox (?<recipient>\\S+))",
+      "<p@example.org> mailbox q@example.org", "p@example.org q@example.org" },
+    { "nothing-left", "(?<recipient><[ >]*>)", "<> < >", "" },
+    { "quotes-inside-kept", "(?<recipient>\"[^\"]+\"@\\S+)", "\"john doe\"@example.org",
+      "\"john doe\"@example.org" },
+};
+
+static void
+extracted_addresses_are_cleaned (void **state)
+{
+    (void) state;
+    for (gsize i = 0; i < G_N_ELEMENTS (address_rows); i++) {
+        g_autoptr (MdAnalysis) a = build (MD_KIND_MESSAGE, NULL, NULL, 0);
+        set_human_text (a, address_rows[i].text);
+        g_autofree char *rules = g_strdup_printf ("[x]\nstage = extract\nformat = f\n"
+                                                  "recipients = %s\n",
+                                                  address_rows[i].pattern);
+        run_stage (rules, MD_STAGE_EXTRACT, a, FALSE);
+        g_autoptr (GString) got = g_string_new (NULL);
+        for (guint k = 0; k < n_recipients (a); k++)
+            g_string_append_printf (got, "%s%s", k > 0 ? " " : "", recipient (a, k)->recipient);
+        if (strcmp (got->str, address_rows[i].want) != 0)
+            fail_msg ("row %s: got '%s'", address_rows[i].label, got->str);
+    }
+}
+
+/* A recipients pattern that finds nobody means the rule does not match: the next rule runs, and
+ * its stop does not apply. A rule that matched and says stop ends the stage. */
+static void
+extract_no_recipient_is_no_match_and_stop_ends_the_stage (void **state)
+{
+    (void) state;
+    const char *rules = "[first]\nstage = extract\npriority = 10\nstop = true\nformat = first\n"
+                        "kind = bounce\nhuman-text = mail system\n"
+                        "recipients = (?<recipient>\\S+@nowhere\\.example)\n"
+                        "[second]\nstage = extract\nstop = true\nformat = second\n"
+                        "action = delayed\nhuman-text = mail system\n"
+                        "recipients = <(?<recipient>[^>]+)>\n"
+                        "[third]\nstage = extract\nformat = third\nkind = feedback\n"
+                        "human-text = mail system\n";
     g_autoptr (MdAnalysis) a = build (MD_KIND_MESSAGE, NULL, NULL, 0);
-    g_autoptr (MdRuleSet) set =
-        load_text ("[c]\nstage = classify\nreason = userunknown\nkind = .\n");
-    assert_int_equal (md_rules_count (set), 1);
+    set_human_text (a, POSTFIX_TEXT);
+    run_stage (rules, MD_STAGE_EXTRACT, a, FALSE);
+    assert_int_equal (a->kind, MD_KIND_MESSAGE); /* first did not match: its kind is not set */
+    assert_string_equal (a->bounce->format, "second");
+    assert_int_equal (n_recipients (a), 2);
+    assert_string_equal (recipient (a, 0)->action, "delayed");
+    assert_null (recipient (a, 0)->status); /* no such group in this pattern */
+}
+
+/* DSN recipients win; shared fills what they lack; merge adds to them. */
+static void
+extract_shared_fills_and_merge_adds (void **state)
+{
+    (void) state;
+    const char *rules = "[x]\nstage = extract\nformat = exchange\nhuman-text = Remote Server\n"
+                        "recipients = (?m)^(?<recipient>\\S+@\\S+) (?<action>\\w+)$\n"
+                        "shared = Remote Server returned '(?<reply>\\d+) (?<status>[\\d.]+) "
+                        "(?<diagnostic>[^']*)'(?:.*?\\bby (?<remote_mta>\\S+))?\n";
+    const char *text = "Delivery has failed to these recipients or groups:\n"
+                       "dsn@example.org delivered\nextra@example.org delayed\n"
+                       "Remote Server returned '550 5.7.1 Relaying   denied' by mx.example.org.\n";
+    g_autoptr (MdAnalysis) a = build (MD_KIND_BOUNCE, NULL, NULL, 0);
+    set_human_text (a, text);
+    MdRecipient *dsn = add_recipient (a, "DSN@example.org", "5.0.0", 0, NULL);
+    dsn->status_source = "dsn";
+    a->bounce->format = "rfc3464";
+    run_stage (rules, MD_STAGE_EXTRACT, a, FALSE);
+    assert_int_equal (n_recipients (a), 1); /* no merge: the DSN's list stands */
+    assert_string_equal (a->bounce->format, "rfc3464");
+    assert_string_equal (dsn->status, "5.0.0"); /* the DSN's own field is kept */
+    assert_string_equal (dsn->status_source, "dsn");
+    assert_int_equal (dsn->reply_code, 550);
+    assert_string_equal (dsn->diagnostic, "Relaying denied");
+    assert_string_equal (dsn->remote_mta, "mx.example.org");
+    assert_null (dsn->action);
+
+    g_autofree char *merging = g_strdup_printf ("%smerge = true\n", rules);
+    g_autoptr (MdAnalysis) b = build (MD_KIND_BOUNCE, NULL, NULL, 0);
+    set_human_text (b, text);
+    MdRecipient *dsn2 = add_recipient (b, "DSN@example.org", "5.0.0", 0, NULL);
+    b->bounce->format = "rfc3464";
+    run_stage (merging, MD_STAGE_EXTRACT, b, FALSE);
+    assert_int_equal (n_recipients (b), 2);
+    assert_string_equal (b->bounce->format, "rfc3464");
+    assert_string_equal (dsn2->action, "delivered"); /* the same address: filled, not added */
+    const MdRecipient *extra = recipient (b, 1);
+    assert_string_equal (extra->recipient, "extra@example.org");
+    assert_string_equal (extra->action, "delayed"); /* the group's word wins over "failed" */
+    assert_string_equal (extra->diagnostic, "Relaying denied"); /* shared ran after recipients */
+
+    /* without DSN recipients the rule's own list and format stand */
+    g_autoptr (MdAnalysis) c = build (MD_KIND_MESSAGE, NULL, NULL, 0);
+    set_human_text (c, text);
+    run_stage (rules, MD_STAGE_EXTRACT, c, FALSE);
+    assert_int_equal (n_recipients (c), 2);
+    assert_string_equal (c->bounce->format, "exchange");
+}
+
+static void
+extract_kind_auto_reply_adds_the_sender (void **state)
+{
+    (void) state;
+    const char *rules = "[auto.vacation]\nstage = extract\nkind = auto-reply\n"
+                        "header:Auto-Submitted = ^auto-replied\n"
+                        "[classify.any]\nstage = classify\nreason = undefined\nrecipient = ^\n";
+    const Hdr headers[] = { { "Auto-Submitted", "auto-replied (vacation)" }, { NULL, NULL } };
+    g_autoptr (MdAnalysis) a = build (MD_KIND_MESSAGE, headers, NULL, 0);
+    MdAddress *group = g_new0 (MdAddress, 1); /* a group has no address: the next one counts */
+    group->name = "team";
+    g_ptr_array_add (a->message.from, group);
+    MdAddress *from = g_new0 (MdAddress, 1);
+    from->name = "Boss";
+    from->address = md_analysis_intern (a, "boss@example.org", -1);
+    g_ptr_array_add (a->message.from, from);
+    g_autoptr (MdRuleSet) set = load_text (rules);
+    md_rules_run (set, MD_STAGE_EXTRACT, a, FALSE);
+    md_rules_run (set, MD_STAGE_CLASSIFY, a, FALSE);
+    assert_int_equal (a->kind, MD_KIND_AUTO_REPLY);
+    assert_int_equal (n_recipients (a), 1);
+    const MdRecipient *r = recipient (a, 0);
+    assert_string_equal (r->recipient, "boss@example.org");
+    assert_string_equal (r->reason, "vacation"); /* classification leaves it alone */
+    assert_false (r->hard);
+    assert_null (r->action);
+    assert_string_equal (r->rule, "auto.vacation");
+
+    g_autoptr (MdAnalysis) b = build (MD_KIND_MESSAGE, NULL, NULL, 0);
+    md_rules_run (set, MD_STAGE_EXTRACT, b, FALSE);
+    assert_int_equal (b->kind, MD_KIND_MESSAGE);
+    assert_null (b->bounce);
+}
+
+/* Hostile text naming more addresses than any bounce does: bounded, with one warning. */
+static void
+extract_recipient_count_is_bounded (void **state)
+{
+    (void) state;
+    g_autoptr (GString) text = g_string_new (NULL);
+    for (guint i = 0; i < MD_MAX_RECIPIENTS + 50; i++)
+        g_string_append_printf (text, "u%u@example.org\n", i);
+    g_autoptr (MdAnalysis) a = build (MD_KIND_MESSAGE, NULL, NULL, 0);
+    set_human_text (a, text->str);
+    gint64 start = g_get_monotonic_time ();
+    run_stage ("[many]\nstage = extract\nformat = f\nrecipients = (?<recipient>\\S+@\\S+)\n",
+               MD_STAGE_EXTRACT, a, FALSE);
+    gint64 elapsed = g_get_monotonic_time () - start;
+    assert_true (elapsed < 2 * 1000 * 1000); /* ~15 ms here; generous for sanitizers */
+    assert_int_equal (n_recipients (a), MD_MAX_RECIPIENTS);
+    assert_int_equal (a->input.warnings->len, 1);
+    const MdWarning *w = g_ptr_array_index (a->input.warnings, 0);
+    assert_string_equal (w->code, "recipient-limit");
+    assert_string_equal (w->item, "many");
+}
+
+#define CLASSIFY_RULES                                                                             \
+    "[r.low]\nstage = classify\npriority = -5\nreason = undefined\nrecipient = ^\n"                \
+    "[r.user]\nstage = classify\nreason = userunknown\nstatus = ^5\\.1\\.1$\n"                     \
+    "[r.user-late]\nstage = classify\nreason = rejected\nstatus = ^5\\.1\\.1$\n"                   \
+    "[r.full]\nstage = classify\npriority = 5\nreason = mailboxfull\nstatus = ^[45]\\.2\\.2$\n"    \
+    "diagnostic = (?i)full\n"                                                                      \
+    "[r.nullmx]\nstage = classify\nscope = recipient\nreason = notaccept\n"                        \
+    "diagnostic = (?i)null MX\n"                                                                   \
+    "[r.block]\nstage = classify\nreason = blocked\nhard = true\nreply = >= 550, < 560\n"          \
+    "diagnostic = (?i)blocked\n"
+
+static void
+classify_first_match_and_default_hard (void **state)
+{
+    (void) state;
+    static const struct {
+        const char *address, *status;
+        int reply;
+        const char *diagnostic;
+        const char *want_reason, *want_rule;
+        gboolean want_hard;
+    } rows[] = {
+        { "user@example.org", "5.1.1", 550, "no such user", "userunknown", "r.user", TRUE },
+        { "full@example.org", "4.2.2", 452, "mailbox full", "mailboxfull", "r.full", FALSE },
+        { "nullmx-5@example.org", "5.1.10", 556, "domain has null MX", "notaccept", "r.nullmx",
+          TRUE },
+        { "nullmx-4@example.org", "4.4.4", 450, "null MX?", "notaccept", "r.nullmx", FALSE },
+        { "nullmx-none@example.org", NULL, 0, "null MX", "notaccept", "r.nullmx", TRUE },
+        { "block@example.org", "5.7.1", 554, "blocked", "blocked", "r.block", TRUE },
+        { "other@example.org", "4.0.0", 421, "try later", "undefined", "r.low", FALSE },
+    };
+    g_autoptr (MdAnalysis) a = build (MD_KIND_BOUNCE, NULL, NULL, 0);
+    for (gsize i = 0; i < G_N_ELEMENTS (rows); i++)
+        add_recipient (a, rows[i].address, rows[i].status, rows[i].reply, rows[i].diagnostic);
+    MdRecipient *nobody = add_recipient (a, "x@example.org", NULL, 0, NULL);
+    nobody->recipient = NULL; /* no recipient: even the catch-all does not match */
+    run_stage (CLASSIFY_RULES, MD_STAGE_CLASSIFY, a, FALSE);
+    for (gsize i = 0; i < G_N_ELEMENTS (rows); i++) {
+        const MdRecipient *r = recipient (a, (guint) i);
+        if (g_strcmp0 (r->reason, rows[i].want_reason) != 0 ||
+            g_strcmp0 (r->rule, rows[i].want_rule) != 0 || r->hard != rows[i].want_hard)
+            fail_msg ("row %s: got %s %s hard=%d", rows[i].address, r->reason, r->rule, r->hard);
+    }
+    assert_null (nobody->reason);
+    assert_null (nobody->rule);
+    assert_int_equal (a->findings->len, 0); /* findings only with --explain */
+
+    /* classify does not run its rules on other stages, nor without a bounce */
+    g_autoptr (MdAnalysis) b = build (MD_KIND_MESSAGE, NULL, NULL, 0);
+    run_stage (CLASSIFY_RULES, MD_STAGE_CLASSIFY, b, TRUE);
+    run_stage (CLASSIFY_RULES, MD_STAGE_DIAGNOSE, b, TRUE);
+    assert_null (b->bounce);
+    assert_int_equal (b->findings->len, 0);
+}
+
+/* --explain shows which rule decided and why: one info finding per classified recipient. */
+static void
+classify_explain_names_the_rule (void **state)
+{
+    (void) state;
+    g_autoptr (MdAnalysis) a = build (MD_KIND_BOUNCE, NULL, NULL, 0);
+    add_recipient (a, "full@example.org", "4.2.2", 452, "Mailbox full");
+    add_recipient (a, "user@example.org", "5.1.1", 550, "no such user");
+    run_stage (CLASSIFY_RULES, MD_STAGE_CLASSIFY, a, TRUE);
+    assert_int_equal (a->findings->len, 2);
+    const MdFinding *f = g_ptr_array_index (a->findings, 0);
+    assert_string_equal (f->rule, "r.full");
+    assert_string_equal (f->title, "Classified as mailboxfull");
+    assert_string_equal (f->category, "rejection");
+    assert_int_equal (f->severity, MD_SEVERITY_INFO);
+    assert_int_equal (f->subject_kind, MD_SUBJECT_RECIPIENT);
+    assert_string_equal (f->subject, "full@example.org");
+    assert_int_equal (f->evidence->len, 2); /* every condition, in file order */
+    const MdEvidence *ev = g_ptr_array_index (f->evidence, 0);
+    assert_string_equal (ev->field, "status");
+    assert_string_equal (ev->value, "4.2.2");
+    ev = g_ptr_array_index (f->evidence, 1);
+    assert_string_equal (ev->field, "diagnostic");
+    assert_string_equal (ev->value, "Mailbox full");
+    assert_string_equal (ev->match, "full");
+    f = g_ptr_array_index (a->findings, 1);
+    assert_string_equal (f->rule, "r.user");
+    assert_string_equal (f->subject, "user@example.org");
+}
+
+static const struct {
+    const char *label, *condition, *scope;
+    guint want; /* findings */
+} bounce_sel_rows[] = {
+    { "human-text", "human-text = (?m)^Your message", "message", 1 },
+    { "human-text-miss", "human-text = ^nothing", "message", 0 },
+    { "report-type", "report-type = ^delivery-status$", "message", 1 },
+    { "bounce-format", "bounce.format = ^postfix$", "message", 1 },
+    { "recipient-count", "recipient-count = == 3", "message", 1 },
+    { "status-per-recipient", "status = ^5\\.", "recipient", 2 },
+    { "status-any-recipient", "status = ^5\\.", "message", 1 },
+    { "status-any-recipient-from-hop", "status = ^4\\.", "hop", 2 }, /* two hops */
+    { "reply", "reply = >= 500", "recipient", 2 },
+    { "reply-absent-when-zero", "reply = < 500", "recipient", 0 },
+    { "action", "action = ^delayed$", "recipient", 1 },
+    { "diagnostic", "diagnostic = (?i)unknown", "recipient", 1 },
+    { "smtp-command", "smtp-command = ^RCPT$", "recipient", 2 },
+    { "remote-mta", "remote-mta = example\\.org$", "recipient", 1 },
+    { "recipient", "recipient = ^b@", "recipient", 1 },
+    { "reason", "reason = ^mailboxfull$", "recipient", 1 },
+    { "reason-absent-before-classify", "reason = .", "recipient", 2 },
+    { "hard", "hard = == 1", "recipient", 1 },
+    { "hard-absent-without-reason", "hard = == 0", "recipient", 1 },
+};
+
+static MdAnalysis *
+build_bounce (void)
+{
+    const gint64 delays[] = { NO_DELAY, 5 };
+    MdAnalysis *a = build (MD_KIND_BOUNCE, daemon_headers, delays, 2);
+    set_human_text (a, "Hello.\nYour message could not be delivered.\n");
+    a->body.report_type = "delivery-status";
+    MdBounce *bounce = md_analysis_ensure_bounce (a);
+    bounce->format = "postfix";
+    bounce->reporting_mta = "mx.example.net";
+    MdRecipient *r = add_recipient (a, "a@example.org", "5.1.1", 550, "User unknown");
+    r->smtp_command = "RCPT";
+    r->action = "failed";
+    r->remote_mta = "mx.example.org";
+    r->reason = "userunknown";
+    r->hard = TRUE;
+    r = add_recipient (a, "b@example.org", "5.2.2", 552, "over quota");
+    r->smtp_command = "RCPT";
+    r->action = "failed";
+    r->reason = "mailboxfull";
+    r = add_recipient (a, "c@example.org", "4.4.1", 0, "connection timed out");
+    r->action = "delayed";
+    return a;
+}
+
+static void
+bounce_selectors (void **state)
+{
+    (void) state;
+    for (gsize i = 0; i < G_N_ELEMENTS (bounce_sel_rows); i++) {
+        g_autofree char *rules =
+            g_strdup_printf ("[s]\ntitle = T\ncategory = rejection\nscope = %s\n%s\n",
+                             bounce_sel_rows[i].scope, bounce_sel_rows[i].condition);
+        g_autoptr (MdAnalysis) a = build_bounce ();
+        run_text (rules, a, FALSE);
+        if (a->findings->len != bounce_sel_rows[i].want)
+            fail_msg ("row %s: got %u findings, want %u", bounce_sel_rows[i].label,
+                      a->findings->len, bounce_sel_rows[i].want);
+    }
+}
+
+static void
+recipient_rules_fill_placeholders (void **state)
+{
+    (void) state;
+    g_autoptr (MdAnalysis) a = build_bounce ();
+    MdRecipient *r = (MdRecipient *) recipient (a, 0);
+    g_autofree char *longtext = g_strnfill (400, 'w');
+    g_autofree char *diagnostic = g_strdup_printf ("bad\x1b[31m %s", longtext);
+    r->diagnostic = md_analysis_intern (a, diagnostic, -1);
+    run_text ("[d.user]\ntitle = {recipient}: {status} {reply} {reason} {smtp_command} "
+              "{remote_mta} {format} {reporting_mta}\ncategory = rejection\nscope = recipient\n"
+              "reason = ^userunknown$\nadvice = {diagnostic}\n"
+              "[d.any]\ntitle = some {recipient} {status} {reply} {remote_mta}\n"
+              "category = rejection\nstatus = ^4\\.\n",
+              a, FALSE);
+    const MdFinding *f = find (a, "d.user");
+    assert_non_null (f);
+    assert_int_equal (count_findings (a, "d.user"), 1);
+    assert_int_equal (f->subject_kind, MD_SUBJECT_RECIPIENT);
+    assert_string_equal (f->subject, "a@example.org");
+    assert_string_equal (f->title, "a@example.org: 5.1.1 550 userunknown RCPT mx.example.org "
+                                   "postfix mx.example.net");
+    g_autofree char *want = g_strdup_printf ("bad [31m %.*s…", 300 - 9, longtext);
+    assert_string_equal (f->advice, want); /* sanitised; cut at 300 characters */
+    const MdEvidence *ev = g_ptr_array_index (f->evidence, 0);
+    assert_string_equal (ev->field, "reason");
+    assert_string_equal (ev->value, "userunknown");
+    /* a message rule with a recipient condition: the recipient it matched */
+    f = find (a, "d.any");
+    assert_int_equal (f->subject_kind, MD_SUBJECT_RECIPIENT);
+    assert_string_equal (f->subject, "c@example.org");
+    assert_string_equal (f->title, "some c@example.org 4.4.1 (unknown) (unknown)");
+}
+
+/* The stages one after another, as the pipeline runs them. */
+static void
+stages_in_sequence (void **state)
+{
+    (void) state;
+    const char *rules =
+        POSTFIX_RULE "kind = bounce\n" CLASSIFY_RULES
+                     "[d.hard]\ntitle = {recipient} bounced: {reason}\ncategory = rejection\n"
+                     "severity = error\nscope = recipient\nhard = == 1\n";
+    g_autoptr (MdRuleSet) set = load_text (rules);
+    g_autoptr (MdAnalysis) a = build (MD_KIND_MESSAGE, daemon_headers, NULL, 0);
+    set_human_text (a, POSTFIX_TEXT);
+    md_rules_run (set, MD_STAGE_EXTRACT, a, FALSE);
     md_rules_run (set, MD_STAGE_CLASSIFY, a, FALSE);
     md_rules_run (set, MD_STAGE_DIAGNOSE, a, FALSE);
-    assert_int_equal (a->findings->len, 0);
+    assert_int_equal (a->kind, MD_KIND_BOUNCE);
+    assert_string_equal (recipient (a, 0)->reason, "userunknown");
+    assert_string_equal (recipient (a, 1)->reason, "mailboxfull");
+    assert_int_equal (a->findings->len, 1);
+    assert_string_equal (find (a, "d.hard")->title, "alice@example.org bounced: userunknown");
 }
 
 /* ---- the shipped rules: each fires once and stays quiet once ---- */
@@ -712,7 +1243,10 @@ shipped_rules_load (void **state)
     g_autoptr (MdRuleSet) set = shipped_rules ();
     g_autoptr (GString) summary = g_string_new (NULL);
     md_rules_summary (set, summary);
-    assert_string_equal (summary->str, "7 rules in 2 files");
+    /* the delay and format rules, and whatever bounce and reason files are shipped beside */
+    assert_true (md_rules_count (set) >= 7);
+    assert_true (md_rules_count_files (set) >= 2);
+    assert_true (g_str_has_suffix (summary->str, " files"));
 }
 
 #define GREYLIST_MILTER                                                                            \
@@ -1004,7 +1538,17 @@ main (void)
         cmocka_unit_test (evidence_value_is_bounded),
         cmocka_unit_test (catastrophic_pattern_gives_up_with_a_warning),
         cmocka_unit_test (translated_advice_follows_language),
-        cmocka_unit_test (other_stages_run_nothing_yet),
+        cmocka_unit_test (extract_every_match_with_named_groups),
+        cmocka_unit_test (extracted_addresses_are_cleaned),
+        cmocka_unit_test (extract_no_recipient_is_no_match_and_stop_ends_the_stage),
+        cmocka_unit_test (extract_shared_fills_and_merge_adds),
+        cmocka_unit_test (extract_kind_auto_reply_adds_the_sender),
+        cmocka_unit_test (extract_recipient_count_is_bounded),
+        cmocka_unit_test (classify_first_match_and_default_hard),
+        cmocka_unit_test (classify_explain_names_the_rule),
+        cmocka_unit_test (bounce_selectors),
+        cmocka_unit_test (recipient_rules_fill_placeholders),
+        cmocka_unit_test (stages_in_sequence),
         cmocka_unit_test (shipped_rules_load),
         cmocka_unit_test (shipped_rules_fire_and_stay_quiet),
         cmocka_unit_test (shipped_advice_reads_well),

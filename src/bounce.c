@@ -1,0 +1,65 @@
+/* bounce.c - the last step of reading a bounce, between extraction and classification: fills what
+ * the report left implicit from the text it did give, so that classification rules see one shape
+ * whatever the MTA. It knows no MTA: formats are rules (rules/10-bounce-*.rules), codes are
+ * status.c's registry. */
+#include <string.h>
+
+#include "bounce.h"
+#include "status.h"
+
+static void
+complete_status (MdAnalysis *a, MdRecipient *r)
+{
+    MdStatus found = { 0, 0, 0 };
+    int reply = 0;
+    gsize offset = 0;
+    gboolean scanned = r->diagnostic != NULL &&
+                       md_status_scan (r->diagnostic, strlen (r->diagnostic), &found, &reply, &offset);
+    if (r->reply_code == 0 && reply != 0)
+        r->reply_code = reply;
+    char buf[16];
+    if (r->status == NULL && scanned && found.klass != 0) {
+        md_status_format (&found, buf);
+        r->status = md_analysis_intern (a, buf, -1);
+        r->status_source = "diagnostic";
+    }
+    if (r->status != NULL && r->status_source == NULL)
+        r->status_source = "dsn";
+    MdStatus status;
+    if (r->status != NULL && md_status_parse (r->status, strlen (r->status), &status) > 0) {
+        const char *title = md_status_title (&status);
+        r->status_title = title != NULL ? md_analysis_intern (a, title, -1) : NULL;
+    }
+    if (r->smtp_command == NULL && r->diagnostic != NULL)
+        r->smtp_command = md_smtp_command_scan (r->diagnostic, strlen (r->diagnostic));
+}
+
+void
+md_bounce_finish (MdAnalysis *a, MdAnalysis *original)
+{
+    MdBounce *bounce = a->bounce;
+    if (bounce == NULL) {
+        md_analysis_free (original);
+        return;
+    }
+    if (bounce->original == NULL)
+        bounce->original = original;
+    else
+        md_analysis_free (original);
+    for (guint i = 0; i < bounce->recipients->len; i++) {
+        MdRecipient *r = g_ptr_array_index (bounce->recipients, i);
+        complete_status (a, r);
+        /* An ARF report names the complaining recipient only in the returned message's To. */
+        if (r->recipient == NULL && bounce->original != NULL && bounce->original->message.to->len > 0) {
+            const MdAddress *to = g_ptr_array_index (bounce->original->message.to, 0);
+            if (to->address != NULL)
+                r->recipient = md_analysis_intern (a, to->address, -1);
+        }
+    }
+    if (a->kind == MD_KIND_MESSAGE || a->kind == MD_KIND_HEADERS) {
+        if (g_strcmp0 (bounce->format, "arf") == 0)
+            a->kind = MD_KIND_FEEDBACK;
+        else if (bounce->recipients->len > 0)
+            a->kind = MD_KIND_BOUNCE;
+    }
+}
