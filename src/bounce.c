@@ -10,26 +10,30 @@
 static void
 complete_status (MdAnalysis *a, MdRecipient *r)
 {
-    MdStatus found = { 0, 0, 0 };
-    int reply = 0;
-    gsize offset = 0;
-    gboolean scanned = r->diagnostic != NULL &&
-                       md_status_scan (r->diagnostic, strlen (r->diagnostic), &found, &reply, &offset);
-    if (r->reply_code == 0 && reply != 0)
-        r->reply_code = reply;
-    char buf[16];
-    if (r->status == NULL && scanned && found.klass != 0) {
-        md_status_format (&found, buf);
-        r->status = md_analysis_intern (a, buf, -1);
-        r->status_source = "diagnostic";
+    /* A DSN recipient was read by dsn.c, which already weighed its fields against its diagnostic
+     * (an "X-Unix; 255" exit code is no SMTP reply). The rest came from extraction rules. */
+    gboolean from_report = r->status_source != NULL;
+    if (!from_report && r->diagnostic != NULL) {
+        MdStatus found = { 0, 0, 0 };
+        int reply = 0;
+        gsize offset = 0;
+        if (md_status_scan (r->diagnostic, strlen (r->diagnostic), &found, &reply, &offset)) {
+            if (r->reply_code == 0 && reply != 0)
+                r->reply_code = reply;
+            if (r->status == NULL && found.klass != 0) {
+                char buf[MD_STATUS_FORMAT_SIZE];
+                md_status_format (&found, buf);
+                r->status = md_analysis_intern (a, buf, -1);
+                r->status_source = "diagnostic";
+            }
+        }
     }
     if (r->status != NULL && r->status_source == NULL)
-        r->status_source = "dsn";
+        r->status_source = "diagnostic"; /* an extraction rule read it from the bounce text */
     MdStatus status;
-    if (r->status != NULL && md_status_parse (r->status, strlen (r->status), &status) > 0) {
-        const char *title = md_status_title (&status);
-        r->status_title = title != NULL ? md_analysis_intern (a, title, -1) : NULL;
-    }
+    if (r->status_title == NULL && r->status != NULL &&
+        md_status_parse (r->status, strlen (r->status), &status) > 0)
+        r->status_title = md_status_title (&status);
     if (r->smtp_command == NULL && r->diagnostic != NULL)
         r->smtp_command = md_smtp_command_scan (r->diagnostic, strlen (r->diagnostic));
 }
