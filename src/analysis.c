@@ -59,17 +59,25 @@ md_analysis_free (MdAnalysis *a)
     g_free (a);
 }
 
+/* TRUE when @text is printable ASCII or tab: the common case, checked a word at a time. */
+static gboolean
+plain_ascii (const char *text, gsize n)
+{
+    for (gsize i = 0; i < n; i++) {
+        unsigned char c = (unsigned char) text[i];
+        if (c >= 0x80 || (c < 0x20 && c != '\t'))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 const char *
 md_analysis_intern (MdAnalysis *a, const char *text, gssize len)
 {
     if (text == NULL)
         return NULL;
     gsize n = len < 0 ? strlen (text) : (gsize) len;
-    gboolean clean = g_utf8_validate_len (text, n, NULL);
-    for (gsize i = 0; clean && i < n; i++)
-        if (text[i] == '\r' || text[i] == '\n')
-            clean = FALSE;
-    if (clean)
+    if (plain_ascii (text, n))
         return g_string_chunk_insert_len (a->strings, text, (gssize) n);
     /* NUL, CR and LF become spaces (folded text is unfolded), then invalid bytes become U+FFFD. */
     g_autofree char *spaced = g_malloc (n + 1);

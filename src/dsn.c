@@ -345,8 +345,12 @@ fill_status (MdAnalysis *analysis, MdRecipient *r, const char *status_value)
     MdStatus status = { 0, 0, 0 };
     gboolean specific =
         diagnostic.klass != 0 && (diagnostic.subject != 0 || diagnostic.detail != 0);
-    if (have_dsn &&
-        !(dsn.subject == 0 && dsn.detail == 0 && specific && diagnostic.klass == dsn.klass)) {
+    /* The remote server's own specific status beats the reporting MTA's summary of it: Sendmail
+     * reports 4.4.7 for any message it gave up on, the server said "452 4.4.5 Insufficient disk
+     * space" (lhost-sendmail-39); "5.1.1" for a server's "550 5.7.1 IP address blacklisted"
+     * (lhost-sendmail-33). */
+    gboolean same = memcmp (&dsn, &diagnostic, sizeof dsn) == 0;
+    if (have_dsn && (!specific || same)) {
         status = dsn;
         r->status_source = "dsn";
     } else if (diagnostic.klass != 0) {

@@ -212,6 +212,12 @@ walk_body (BodyWalk *walk, GMimeObject *object, guint depth)
         int count = g_mime_multipart_get_count (multipart);
         for (int i = 0; i < count; i++)
             walk_body (walk, g_mime_multipart_get_part (multipart, i), depth + 1);
+        /* A boundary that never occurs (a damaged bounce) leaves the whole body in the prologue:
+         * it is still the text a person would read. */
+        const char *prologue = g_mime_multipart_get_prologue (multipart);
+        if (count == 0 && prologue != NULL && walk->human->len < MD_MAX_HUMAN_TEXT)
+            g_string_append_len (walk->human, prologue,
+                                 (gssize) MIN (strlen (prologue), MD_MAX_HUMAN_TEXT - walk->human->len));
         return;
     }
     if (GMIME_IS_MESSAGE_PART (object)) {

@@ -29,7 +29,7 @@ typedef enum {
 
 typedef struct MdPattern MdPattern;
 
-/* md_pattern_new - compiles @len bytes of @text with PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, then JIT
+/* md_pattern_new - compiles @len bytes of @text with PCRE2_UTF (subjects are valid UTF-8), then JIT
  * (a JIT failure is slower, not wrong). (transfer full), or NULL with @error set to PCRE2's
  * message (MD_ERROR_RULES) and *error_offset to the byte offset PCRE2 blames. */
 MdPattern *md_pattern_new (const char *text, gsize len, gsize *error_offset, GError **error);

@@ -787,9 +787,14 @@ run_extract (Run *run, const GPtrArray *rules)
     MdAnalysis *a = run->analysis;
     for (guint i = 0; i < rules->len; i++) {
         const MdRule *rule = g_ptr_array_index (rules, i);
+        gboolean had_recipients = a->bounce != NULL && a->bounce->recipients->len > 0;
+        /* A rule that could only add recipients has nothing to do once a report gave some: its
+         * conditions, patterns over the whole bounce text, are not worth evaluating. */
+        if (had_recipients && rule->recipients != NULL && !rule->merge && rule->shared == NULL &&
+            rule->set_kind < 0)
+            continue;
         MdSubject subject = { MD_SCOPE_MESSAGE, 0 };
         gboolean hit = matches (run, rule, &subject);
-        gboolean had_recipients = a->bounce != NULL && a->bounce->recipients->len > 0;
         guint created = 0;
         /* DSN recipients win: a rule adds its own only to an empty bounce, unless it merges */
         if (hit && rule->recipients != NULL && (!had_recipients || rule->merge))

@@ -172,38 +172,39 @@ gboolean
 md_status_scan (const char *text, gsize len, MdStatus *status, int *reply_code,
                 gsize *status_offset)
 {
-    MdStatus found = { 0, 0, 0 };
-    gsize found_offset = 0;
-    int reply = 0;
-    gboolean have_status = FALSE;
+    MdStatus found = { 0, 0, 0 }, pair = { 0, 0, 0 };
+    gsize found_offset = 0, pair_offset = 0;
+    int reply = 0, pair_reply = 0;
+    gboolean have_status = FALSE, have_pair = FALSE;
     len = text != NULL ? MIN (len, MD_STATUS_SCAN_MAX) : 0;
-    /* The first reply code with a status right after it is what the server said. Otherwise take
-     * the first reply code and the first status wherever they stand: Amazon SES writes its own
-     * status before the server's words ("5.1.0 - Unknown address error 550-'5.2.2 <x>… Mailbox
-     * Full'", lhost-amazonses-03), so a reply found later still claims its own status. */
+    /* The last reply code with a status right after it is what the remote server said: a relay
+     * that quotes the server puts the server's words last ("554 4.4.7 Message expired … <421 4.4.2
+     * Connection timed out>", lhost-amazonses-17). Without such a pair, take the first reply
+     * code and the first status wherever they stand: Amazon SES writes its own status before the
+     * server's words ("5.1.0 - Unknown address error 550-'5.2.2 <x>… Mailbox Full'",
+     * lhost-amazonses-03), so a reply found later still claims its own status. */
     for (gsize i = 0; i < len; i++) {
         if (!g_ascii_isdigit (text[i]) || (i > 0 && g_ascii_isdigit (text[i - 1])))
             continue;
         gsize end = 0;
-        int code = reply == 0 ? reply_at (text, len, i, &end) : 0;
+        int code = reply_at (text, len, i, &end);
         if (code != 0) {
             MdStatus paired;
             gsize offset;
             if (paired_status (text, len, end, &paired, &offset)) {
-                reply = code;
-                found = paired;
-                found_offset = offset;
-                have_status = TRUE;
-                break;
+                pair_reply = code;
+                pair = paired;
+                pair_offset = offset;
+                have_pair = TRUE;
+                i = offset;
+                continue;
             }
             /* "550-'Unknown user …'" (lhost-amazonses): a continuation mark is a reply anywhere */
             gboolean continued = end + 1 < len && text[end] == '-' &&
                                  !g_ascii_isdigit (text[end + 1]) &&
                                  !g_ascii_isspace (text[end + 1]);
-            if (reply_position_strong (text, i) || continued) {
+            if (reply == 0 && (reply_position_strong (text, i) || continued)) {
                 reply = code;
-                if (have_status)
-                    break;
                 continue;
             }
         }
@@ -215,10 +216,14 @@ md_status_scan (const char *text, gsize len, MdStatus *status, int *reply_code,
                 found = candidate;
                 found_offset = i;
                 have_status = TRUE;
-                if (reply != 0)
-                    break;
             }
         }
+    }
+    if (have_pair) {
+        found = pair;
+        found_offset = pair_offset;
+        reply = pair_reply;
+        have_status = TRUE;
     }
     if (status != NULL)
         *status = found;

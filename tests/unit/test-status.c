@@ -131,7 +131,8 @@ static const ScanRow scan_rows[] = {
       TRUE,
       { 5, 1, 1 },
       550,
-      4 },
+      83 }, /* the last reply-and-status pair: the same on every continuation line */
+
     { "rhost-gsuite-01 hash", "550 #5.1.0 Address rejected.", TRUE, { 5, 1, 0 }, 550, 5 },
     { "exchange-hash-then-smtp",
       "#< #5.1.1 smtp;550 5.1.1 User unknown> #SMTP#",
@@ -184,20 +185,21 @@ static const ScanRow scan_rows[] = {
       550,
       0 },
     /* the classes disagree: both reported as written, the caller trusts the status */
-    { "lhost-amazonses-17 class-mismatch",
+    /* the relay's summary first, the server's own reply quoted last: the server's wins */
+    { "lhost-amazonses-17 relay-quotes-server",
       "554 4.4.7 Message expired: unable to deliver in 840 minutes.<421 4.4.2 Connection timed "
       "out>",
       TRUE,
-      { 4, 4, 7 },
-      554,
-      4 },
+      { 4, 4, 2 },
+      421,
+      65 },
     { "lhost-postfix-28 ipv6-and-spaces",
       "550-5.7.1 [2401:2500:102:3032:192.0.2.222      13] Messages with multiple 550 5.7.1 "
       "addresses in From: header are not accepted.",
       TRUE,
       { 5, 7, 1 },
       550,
-      4 },
+      78 }, /* the same pair again on the continuation: the last one is taken */
     { "rhost-messagelabs-01 reply-first",
       "550-Please turn on SMTP Authentication in your mail client. 550 relay denied",
       TRUE,
