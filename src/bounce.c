@@ -7,25 +7,30 @@
 #include "bounce.h"
 #include "status.h"
 
+/* The status and reply code the remote server gave, read from its words where the report's own
+ * fields are missing or only a summary: the same policy as dsn.c's for a DSN, so that a
+ * recipient an extraction rule found reads the same ("Status: 5.0.0" in an OpenSMTPD report,
+ * "550 5.1.1 … User unknown" in its text). */
 static void
 complete_status (MdAnalysis *a, MdRecipient *r)
 {
-    /* A DSN recipient was read by dsn.c, which already weighed its fields against its diagnostic
-     * (an "X-Unix; 255" exit code is no SMTP reply). The rest came from extraction rules. */
-    gboolean from_report = r->status_source != NULL;
-    if (!from_report && r->diagnostic != NULL) {
-        MdStatus found = { 0, 0, 0 };
+    /* "X-Unix; 255" is a local program's exit status, not an SMTP reply (lhost-sendmail-18) */
+    if (r->diagnostic != NULL && g_strcmp0 (r->diagnostic_type, "x-unix") != 0) {
+        MdStatus found = { 0, 0, 0 }, current = { 0, 0, 0 };
         int reply = 0;
         gsize offset = 0;
-        if (md_status_scan (r->diagnostic, strlen (r->diagnostic), &found, &reply, &offset)) {
-            if (r->reply_code == 0 && reply != 0)
-                r->reply_code = reply;
-            if (r->status == NULL && found.klass != 0) {
-                char buf[MD_STATUS_FORMAT_SIZE];
-                md_status_format (&found, buf);
-                r->status = md_analysis_intern (a, buf, -1);
-                r->status_source = "diagnostic";
-            }
+        md_status_scan (r->diagnostic, strlen (r->diagnostic), &found, &reply, &offset);
+        if (r->reply_code == 0 && reply != 0)
+            r->reply_code = reply;
+        gboolean have = r->status != NULL && md_status_parse (r->status, strlen (r->status), &current) > 0;
+        gboolean specific = found.klass != 0 && (found.subject != 0 || found.detail != 0);
+        gboolean same = memcmp (&found, &current, sizeof found) == 0;
+        if (found.klass != 0 && !same && (!have || specific)) {
+            char buf[MD_STATUS_FORMAT_SIZE];
+            md_status_format (&found, buf);
+            r->status = md_analysis_intern (a, buf, -1);
+            r->status_source = "diagnostic";
+            r->status_title = NULL;
         }
     }
     if (r->status != NULL && r->status_source == NULL)

@@ -125,9 +125,16 @@ md_findings_summarize (MdAnalysis *a)
                                     n == 1 ? "" : "s");
         } else {
             g_string_append (text, s->verdict == MD_VERDICT_REJECTED ? "Rejected: " : "Deferred: ");
-            append_recipient (text, bad, n - 1);
-            if (worst != NULL && worst->title != NULL && worst->severity >= MD_SEVERITY_WARNING)
-                g_string_append_printf (text, ". %s", worst->title);
+            /* The advice rule's title says it best ("bob@example.net does not exist (5.1.1)");
+             * without one, the recipient, its reason and codes. */
+            if (worst != NULL && worst->title != NULL && worst->severity >= MD_SEVERITY_NOTICE &&
+                worst->subject_kind == MD_SUBJECT_RECIPIENT) {
+                g_string_append (text, worst->title);
+                if (n > 1)
+                    g_string_append_printf (text, " (%u recipients in all)", n);
+            } else {
+                append_recipient (text, bad, n - 1);
+            }
         }
         s->text = md_analysis_intern (a, text->str, (gssize) text->len);
         return;

@@ -222,8 +222,30 @@ is_blank_line (const char *line, gsize len)
     return (len == 1 && line[0] == '\n') || (len == 2 && line[0] == '\r' && line[1] == '\n');
 }
 
+/* TRUE when a "From " line ends in an asctime(3) date ("… Thu Jul  2 12:05:05 2020"), as every
+ * mbox writer's separator does: such a line separates messages even without a blank line before
+ * it, which some writers forget after a MIME closing boundary (rhost-cox-01). */
+static gboolean
+from_line_dated (const char *line, gsize len)
+{
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' '))
+        len--;
+    if (len < 30)
+        return FALSE;
+    const char *year = line + len - 4;
+    const char *time = line + len - 13; /* "hh:mm:ss yyyy" */
+    for (int i = 0; i < 4; i++)
+        if (!g_ascii_isdigit (year[i]))
+            return FALSE;
+    return year[-1] == ' ' && g_ascii_isdigit (time[0]) && g_ascii_isdigit (time[1]) &&
+           time[2] == ':' && g_ascii_isdigit (time[3]) && g_ascii_isdigit (time[4]) &&
+           time[5] == ':' && g_ascii_isdigit (time[6]) && g_ascii_isdigit (time[7]) &&
+           time[-1] == ' ';
+}
+
 /* read_message - reads the next message into r->message: 1, 0 at the end, -1 on error. A message
- * ends before a "From " line that follows a blank line; that blank line belongs to neither. */
+ * ends before a "From " line that follows a blank line, or that carries a separator's date;
+ * that blank line belongs to neither. */
 static int
 read_message (MdMboxReader *r, GError **error)
 {
@@ -257,7 +279,7 @@ read_message (MdMboxReader *r, GError **error)
             r->at_start = FALSE;
             r->has_from = TRUE;
             ok = append_line_bounded (r->from_line, line, len, error);
-        } else if (from && blank > 0) {
+        } else if (from && (blank > 0 || from_line_dated (line, len))) {
             g_byte_array_set_size (r->message, r->message->len - (guint) blank);
             g_byte_array_set_size (r->next_from, 0);
             r->has_next = TRUE;

@@ -221,8 +221,20 @@ walk_body (BodyWalk *walk, GMimeObject *object, guint depth)
         return;
     }
     if (GMIME_IS_MESSAGE_PART (object)) {
+        GMimeMessage *inner = g_mime_message_part_get_message (GMIME_MESSAGE_PART (object));
+        GMimeObject *inner_body = inner != NULL ? g_mime_message_get_mime_part (inner) : NULL;
+        GMimeContentType *inner_type =
+            inner_body != NULL ? g_mime_object_get_content_type (inner_body) : NULL;
+        /* A report forwarded as an attachment (lhost-x5-01): when the message itself carries no
+         * report, the forwarded one is read as if it were the message. */
+        if (walk->delivery_status->len == 0 && walk->returned->original == NULL &&
+            inner_type != NULL && GMIME_IS_MULTIPART (inner_body) &&
+            g_ascii_strcasecmp (g_mime_content_type_get_media_subtype (inner_type), "report") == 0) {
+            walk_body (walk, inner_body, depth + 1);
+            return;
+        }
         /* message/rfc822: the returned message; its body is the sender's, not the report's. */
-        copy_returned (walk, g_mime_message_part_get_message (GMIME_MESSAGE_PART (object)));
+        copy_returned (walk, inner);
         return;
     }
     if (!GMIME_IS_PART (object))

@@ -25,6 +25,8 @@ typedef struct {
     int set_kind;          /* MdKind the rule sets, or -1 */
     char *action;          /* action of the recipients it creates: "failed" unless set */
     gboolean merge;        /* create recipients even when the bounce has some */
+    char *recipients_in;   /* header whose values the recipients pattern reads instead of the
+                            * human text ("X-Failed-Recipients"), or NULL */
     MdCond *conds;         /* file order: conds[0] is the evidence of a finding without --explain */
     guint n_conds;
     guint *order;       /* evaluation order: cheapest selector first */

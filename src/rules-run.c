@@ -680,6 +680,10 @@ extract_recipients (Run *run, const MdRule *rule, guint *created)
     MdAnalysis *a = run->analysis;
     const char *text = a->body.human_text;
     gsize len = a->body.human_text_len;
+    if (rule->recipients_in != NULL) {
+        text = md_analysis_get_header (a, rule->recipients_in);
+        len = text != NULL ? strlen (text) : 0;
+    }
     *created = 0;
     if (text == NULL)
         return 0;

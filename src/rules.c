@@ -314,6 +314,7 @@ rule_free (MdRule *rule)
     g_free (rule->format);
     g_free (rule->action);
     md_pattern_free (rule->recipients);
+    g_free (rule->recipients_in);
     md_pattern_free (rule->shared);
     g_free (rule);
 }
@@ -539,7 +540,7 @@ build_rule (Errors *e, GKeyFile *kf, const ScanGroup *g)
     MdStage stage = rule->stage;
     if (stage == MD_STAGE_CLASSIFY)
         rule->scope = MD_SCOPE_RECIPIENT;
-    const ScanKey *scope_key = NULL, *action_key = NULL, *merge_key = NULL;
+    const ScanKey *scope_key = NULL, *action_key = NULL, *merge_key = NULL, *in_key = NULL;
 
     for (guint i = 0; i < g->keys->len; i++) {
         const ScanKey *k = g_ptr_array_index (g->keys, i);
@@ -558,7 +559,8 @@ build_rule (Errors *e, GKeyFile *kf, const ScanGroup *g)
         }
         gboolean flag = FALSE;
         gboolean extract_key = strcmp (key, "format") == 0 || strcmp (key, "recipients") == 0 ||
-                               strcmp (key, "shared") == 0 || strcmp (key, "merge") == 0;
+                               strcmp (key, "shared") == 0 || strcmp (key, "merge") == 0 ||
+                               strcmp (key, "recipients-in") == 0;
         if (extract_key && stage != MD_STAGE_EXTRACT) {
             add_error (e, k->line, 0, "'%s' belongs to extract rules (stage = extract)", key);
         } else if (strcmp (key, "title") == 0) {
@@ -614,6 +616,15 @@ build_rule (Errors *e, GKeyFile *kf, const ScanGroup *g)
                 rule->format = g_strdup (value);
         } else if (strcmp (key, "recipients") == 0) {
             rule->recipients = extraction_pattern (e, k, value, TRUE);
+        } else if (strcmp (key, "recipients-in") == 0) {
+            /* where the recipients pattern reads: the human text (default) or a header field */
+            g_strstrip (value);
+            if (g_str_has_prefix (value, "header:") && value[7] != '\0')
+                rule->recipients_in = g_strdup (value + 7);
+            else if (strcmp (value, "human-text") != 0)
+                add_error (e, k->line, 0,
+                           "'recipients-in' is human-text or header:<Name>, not '%s'", value);
+            in_key = k;
         } else if (strcmp (key, "shared") == 0) {
             rule->shared = extraction_pattern (e, k, value, FALSE);
         } else if ((strcmp (key, "hard") == 0 && stage == MD_STAGE_CLASSIFY) ||
@@ -672,6 +683,8 @@ build_rule (Errors *e, GKeyFile *kf, const ScanGroup *g)
                        "creates");
         else if (merge_key != NULL && rule->recipients == NULL)
             add_error (e, merge_key->line, 0, "'merge' needs 'recipients'");
+        else if (in_key != NULL && rule->recipients == NULL)
+            add_error (e, in_key->line, 0, "'recipients-in' needs 'recipients'");
     }
     if (e->count > errors_before)
         return NULL;

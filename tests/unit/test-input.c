@@ -353,6 +353,11 @@ static const struct {
       { { "From a\n", "S: 1\n" }, { "From b", "" } } },
     { "only-a-from-line", S ("From a\n"), { { "From a\n", "" } } },
     { "from-right-after-from", S ("From a\nFrom b\n"), { { "From a\n", "From b\n" } } },
+    /* rhost-cox-01: a dated separator right after a MIME closing boundary, no blank line */
+    { "dated-from-without-blank",
+      S ("From a Mon Jan  1 00:00:00 2024\nS: 1\n--b--\nFrom b@x  Thu Jul  2 12:05:05 2020\nS: 2\n"),
+      { { "From a Mon Jan  1 00:00:00 2024\n", "S: 1\n--b--\n" },
+        { "From b@x  Thu Jul  2 12:05:05 2020\n", "S: 2\n" } } },
     { "blank-lines-kept-but-one",
       S ("From a\nS: 1\n\n\n\nFrom b\n"),
       { { "From a\n", "S: 1\n\n\n" }, { "From b\n", "" } } },
@@ -448,7 +453,9 @@ reference_split (const char *text, gsize len)
         gsize n = nl != NULL ? (gsize) (nl - (text + pos)) + 1 : len - pos;
         const char *line = text + pos;
         gboolean is_from = n >= 5 && memcmp (line, "From ", 5) == 0;
-        if (is_from && (pos == 0 || blank > 0)) {
+        /* the generator's separators carry a date, its "From inside" body lines none */
+        gboolean dated = is_from && g_strstr_len (line, (gssize) n, " 00:00:00 2024") != NULL;
+        if (is_from && (pos == 0 || blank > 0 || dated)) {
             if (msg != NULL) {
                 g_string_truncate (msg, msg->len - blank);
                 g_ptr_array_add (out, g_strdup_printf ("%s|%s", from->str, msg->str));
