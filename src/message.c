@@ -173,12 +173,23 @@ append_content (GMimePart *part, GString *into, gsize limit)
     g_string_append_len (into, (const char *) bytes->data, (gssize) MIN (bytes->len, limit - into->len));
 }
 
-/* Appends the text of a text part, decoded and converted to UTF-8 by GMime. */
+/* Appends the text of a text part, decoded and converted to UTF-8 by GMime. A part already in
+ * UTF-8 or US-ASCII (most bounces) needs only its transfer encoding undone: GMime's conversion
+ * would run iconv over it for nothing (interning checks the UTF-8 afterwards). */
 static void
 append_text (GMimeTextPart *part, GString *into)
 {
     if (into->len >= MD_MAX_HUMAN_TEXT)
         return;
+    const char *charset = g_mime_text_part_get_charset (part);
+    /* Without a charset GMime guesses (ISO-2022-JP is 7-bit): only a named one is trusted. */
+    if (charset != NULL && (g_ascii_strcasecmp (charset, "us-ascii") == 0 ||
+                            g_ascii_strcasecmp (charset, "utf-8") == 0)) {
+        if (into->len > 0 && into->str[into->len - 1] != '\n')
+            g_string_append_c (into, '\n');
+        append_content (GMIME_PART (part), into, MD_MAX_HUMAN_TEXT);
+        return;
+    }
     g_autofree char *text = g_mime_text_part_get_text (part);
     if (text == NULL)
         return;

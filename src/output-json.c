@@ -71,6 +71,17 @@ put_string (Writer *w, const char *key, const char *text)
         g_string_append (w->out, "null");
         return;
     }
+    /* Most strings hold nothing JSON must escape: they go out as they are, between quotes. The
+     * rest json-c escapes. */
+    gboolean plain = TRUE;
+    for (const unsigned char *p = (const unsigned char *) text; *p != '\0' && plain; p++)
+        plain = *p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f;
+    if (plain) {
+        g_string_append_c (w->out, '"');
+        g_string_append (w->out, text);
+        g_string_append_c (w->out, '"');
+        return;
+    }
     json_object_set_string (w->scratch, text);
     size_t length = 0;
     const char *escaped =

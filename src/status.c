@@ -364,7 +364,22 @@ md_smtp_command_scan (const char *text, gsize len)
 {
     const char *stage = NULL;
     len = text != NULL ? MIN (len, MD_STATUS_SCAN_MAX) : 0;
+    /* The first characters any lead, verb or stage phrase can start with (phrases ignore ASCII
+     * case): most words are passed over at one table lookup. */
+    static gsize starts_ready = 0;
+    static gboolean starts[256];
+    if (g_once_init_enter (&starts_ready)) {
+        for (gsize l = 0; l < G_N_ELEMENTS (command_leads); l++)
+            starts[(guchar) g_ascii_tolower (command_leads[l][0])] = TRUE;
+        for (gsize v = 0; v < G_N_ELEMENTS (verbs); v++)
+            starts[(guchar) verbs[v].verb[0]] = TRUE;
+        for (gsize p = 0; p < G_N_ELEMENTS (stage_phrases); p++)
+            starts[(guchar) g_ascii_tolower (stage_phrases[p].phrase[0])] = TRUE;
+        g_once_init_leave (&starts_ready, 1);
+    }
     for (gsize i = 0; i < len; i++) {
+        if (!starts[(guchar) g_ascii_tolower (text[i])] && !starts[(guchar) text[i]])
+            continue;
         if (i > 0 && (g_ascii_isalnum (text[i - 1]) || text[i - 1] == '_'))
             continue; /* phrases start words */
         const char *command = command_named_at (text, len, i);
