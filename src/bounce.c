@@ -41,6 +41,10 @@ complete_status (MdAnalysis *a, MdRecipient *r)
         r->status_title = md_status_title (&status);
     if (r->smtp_command == NULL && r->diagnostic != NULL)
         r->smtp_command = md_smtp_command_scan (r->diagnostic, strlen (r->diagnostic));
+    /* Postfix writes "(in reply to end of DATA command)" in its text, not in the DSN: with one
+     * recipient, the text can only be about that one. */
+    if (r->smtp_command == NULL && a->bounce->recipients->len == 1 && a->body.human_text != NULL)
+        r->smtp_command = md_smtp_command_scan (a->body.human_text, a->body.human_text_len);
 }
 
 void

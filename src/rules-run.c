@@ -27,12 +27,14 @@
  * about: the rule's subject, or for a message rule the hop its first hop condition matched;
  * delay without a hop is the total delay. value and field are the first condition's; header is
  * the field name the first header condition matched. recipient … smtp_command likewise describe
- * the recipient (the rule's, or the one a recipient condition matched); format and reporting_mta
- * the bounce. */
+ * the recipient (the rule's, or the one a recipient condition matched); code is its reply code
+ * and status together ("550 5.1.1", "550", "5.1.1", "no code" when the server gave neither);
+ * format and reporting_mta the bounce. */
 static const char *const placeholder_names[] = {
     "hop",        "delay",      "total",  "by",           "from",      "with",          "tls",
     "value",      "header",     "field",  "kind",         "recipient", "status",        "reply",
     "diagnostic", "remote_mta", "reason", "smtp_command", "format",    "reporting_mta",
+    "code",
 };
 enum {
     P_HOP,
@@ -55,8 +57,9 @@ enum {
     P_SMTP_COMMAND,
     P_FORMAT,
     P_REPORTING_MTA,
+    P_CODE,
 };
-G_STATIC_ASSERT (G_N_ELEMENTS (placeholder_names) == P_REPORTING_MTA + 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (placeholder_names) == P_CODE + 1);
 
 static int
 placeholder_index (const char *name, gsize len)
@@ -248,6 +251,18 @@ placeholder (GString *out, int which, const Context *ctx, const MdAnalysis *a)
     case P_REPLY:
         if (r != NULL && r->reply_code != 0)
             g_string_append_printf (out, "%d", r->reply_code);
+        break;
+    case P_CODE:
+        if (r == NULL)
+            break;
+        if (r->reply_code != 0)
+            g_string_append_printf (out, "%d", r->reply_code);
+        if (r->reply_code != 0 && r->status != NULL)
+            g_string_append_c (out, ' ');
+        if (r->status != NULL)
+            append_text (out, r->status);
+        if (r->reply_code == 0 && r->status == NULL)
+            g_string_append (out, "no code");
         break;
     case P_DIAGNOSTIC:
         if (r != NULL)
