@@ -157,7 +157,7 @@ md_analysis_get_header (const MdAnalysis *a, const char *name)
 {
     for (guint i = 0; i < a->headers->len; i++) {
         const MdHeader *h = g_ptr_array_index (a->headers, i);
-        if (g_ascii_strcasecmp (h->name, name) == 0)
+        if (md_header_name_equal (h->name, name))
             return h->value;
     }
     return NULL;
@@ -169,7 +169,7 @@ md_analysis_count_header (const MdAnalysis *a, const char *name)
     guint n = 0;
     for (guint i = 0; i < a->headers->len; i++) {
         const MdHeader *h = g_ptr_array_index (a->headers, i);
-        if (g_ascii_strcasecmp (h->name, name) == 0)
+        if (md_header_name_equal (h->name, name))
             n++;
     }
     return n;

@@ -5,6 +5,10 @@
 #include <string.h>
 
 #include "bounce.h"
+
+/* How much of a bounce's text is searched for the SMTP command: the report's own words come
+ * first, the returned message and translations after them. */
+#define MD_TEXT_COMMAND_SCAN 4096
 #include "status.h"
 
 /* The status and reply code the remote server gave, read from its words where the report's own
@@ -44,7 +48,8 @@ complete_status (MdAnalysis *a, MdRecipient *r)
     /* Postfix writes "(in reply to end of DATA command)" in its text, not in the DSN: with one
      * recipient, the text can only be about that one. */
     if (r->smtp_command == NULL && a->bounce->recipients->len == 1 && a->body.human_text != NULL)
-        r->smtp_command = md_smtp_command_scan (a->body.human_text, a->body.human_text_len);
+        r->smtp_command = md_smtp_command_scan (a->body.human_text,
+                                                MIN (a->body.human_text_len, MD_TEXT_COMMAND_SCAN));
 }
 
 void

@@ -16,7 +16,7 @@ get_header (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cur
     (void) item, (void) buf;
     for (; *cursor < a->headers->len; (*cursor)++) {
         const MdHeader *h = g_ptr_array_index (a->headers, *cursor);
-        if (h->name != NULL && g_ascii_strcasecmp (h->name, arg) == 0) {
+        if (h->name != NULL && md_header_name_equal (h->name, arg)) {
             (*cursor)++;
             out->text = h->value != NULL ? h->value : "";
             out->len = strlen (out->text);
@@ -37,7 +37,7 @@ get_header_count (const MdAnalysis *a, gconstpointer item, const char *arg, guin
     out->number = md_analysis_count_header (a, arg);
     for (guint i = 0; i < a->headers->len; i++) {
         const MdHeader *h = g_ptr_array_index (a->headers, i);
-        if (h->name != NULL && g_ascii_strcasecmp (h->name, arg) == 0) {
+        if (h->name != NULL && md_header_name_equal (h->name, arg)) {
             out->header = h->name;
             break;
         }

@@ -227,6 +227,13 @@ MD_API MdRecipient *md_bounce_add_recipient (MdAnalysis *analysis);
  * once per code and item, and at most MD_MAX_WARNINGS in all: hostile input must not grow it. */
 #define MD_MAX_WARNINGS 64
 MD_API void md_analysis_warn (MdAnalysis *analysis, const char *code, gsize offset, const char *item);
+/* md_header_name_equal - field names compared ASCII case-insensitively (RFC 5322 §1.2.2); the
+ * first letters first, where most names differ: lookups run per rule and header */
+static inline gboolean
+md_header_name_equal (const char *a, const char *b)
+{
+    return g_ascii_tolower (*a) == g_ascii_tolower (*b) && g_ascii_strcasecmp (a, b) == 0;
+}
 /* md_analysis_get_header - value of the first header field named @name (case-insensitive), or NULL */
 MD_API const char *md_analysis_get_header (const MdAnalysis *analysis, const char *name);
 /* md_analysis_count_header - how many top-level header fields are named @name */
