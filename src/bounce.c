@@ -8,7 +8,7 @@
 
 /* How much of a bounce's text is searched for the SMTP command: the report's own words come
  * first, the returned message and translations after them. */
-#define MD_TEXT_COMMAND_SCAN 4096
+#define MD_TEXT_COMMAND_SCAN 1024
 #include "status.h"
 
 /* The status and reply code the remote server gave, read from its words where the report's own

@@ -360,6 +360,8 @@ typedef struct {
     gboolean explain;
     MdMatchRun match;
     GString *text, *value; /* scratch for findings and extraction */
+    MdRuleTrace trace;     /* md_rules_run_traced; NULL otherwise */
+    gpointer trace_data;
 } Run;
 
 static void
@@ -503,13 +505,22 @@ matches (Run *run, const MdRule *rule, const MdSubject *subject)
 }
 
 static void
+traced (Run *run, const MdRule *rule)
+{
+    if (run->trace != NULL)
+        run->trace (rule->id, run->trace_data);
+}
+
+static void
 run_rules (Run *run, const GPtrArray *rules, const MdSubject *subject)
 {
     for (guint r = 0; r < rules->len; r++) {
         const MdRule *rule = g_ptr_array_index (rules, r);
         gboolean hit = matches (run, rule, subject);
-        if (hit)
+        if (hit) {
             emit (run, rule, subject);
+            traced (run, rule);
+        }
         if (hit && rule->stop)
             return; /* the stage is over for this subject */
     }
@@ -844,6 +855,8 @@ run_extract (Run *run, const GPtrArray *rules)
             warn_limit (run, rule);
             run->match.limit_hit = FALSE;
         }
+        if (hit)
+            traced (run, rule);
         if (hit && rule->stop)
             return;
     }
@@ -885,6 +898,7 @@ run_classify (Run *run, const GPtrArray *rules)
             r->rule = md_analysis_intern (a, rule->id, -1);
             if (run->explain)
                 emit (run, rule, &subject);
+            traced (run, rule);
             break;
         }
     }
@@ -892,6 +906,13 @@ run_classify (Run *run, const GPtrArray *rules)
 
 void
 md_rules_run (const MdRuleSet *set, MdStage stage, MdAnalysis *analysis, gboolean explain)
+{
+    md_rules_run_traced (set, stage, analysis, explain, NULL, NULL);
+}
+
+void
+md_rules_run_traced (const MdRuleSet *set, MdStage stage, MdAnalysis *analysis, gboolean explain,
+                     MdRuleTrace trace, gpointer data)
 {
     g_return_if_fail (set != NULL && analysis != NULL);
     g_return_if_fail ((guint) stage < G_N_ELEMENTS (set->index));
@@ -904,6 +925,8 @@ md_rules_run (const MdRuleSet *set, MdStage stage, MdAnalysis *analysis, gboolea
         return;
     Run run;
     run_init (&run, set, analysis, explain);
+    run.trace = trace;
+    run.trace_data = data;
     switch (stage) {
     case MD_STAGE_EXTRACT:
         run_extract (&run, message_rules); /* rules.c allows extract rules message scope only */

@@ -923,6 +923,20 @@ md_rules_count (const MdRuleSet *set)
     return n;
 }
 
+void
+md_rules_foreach (const MdRuleSet *set, void (*fn) (const MdRuleInfo *info, gpointer data),
+                  gpointer data)
+{
+    g_return_if_fail (set != NULL && fn != NULL);
+    for (guint i = 0; i < set->rules->len; i++) {
+        const MdRule *rule = g_ptr_array_index (set->rules, i);
+        if (rule->disabled)
+            continue;
+        MdRuleInfo info = { rule->id, rule->stage, rule->format };
+        fn (&info, data);
+    }
+}
+
 guint
 md_rules_count_files (const MdRuleSet *set)
 {

@@ -15,6 +15,27 @@
  * finding naming the classify rule that decided. */
 void md_rules_run (const MdRuleSet *set, MdStage stage, MdAnalysis *analysis, gboolean explain);
 
+/* MdRuleTrace - told the id of each rule that matched during md_rules_run_traced */
+typedef void (*MdRuleTrace) (const char *id, gpointer data);
+/* md_rules_run_traced - md_rules_run that calls @trace (when not NULL) for every rule that
+ * matches: an extract rule whose conditions hold (and whose recipients pattern, if it applies,
+ * named someone), the classify rule that decided a recipient, a diagnose rule per finding. For
+ * tests (tests/unit/test-rule-cases.c): extraction leaves no other trace of which rule read
+ * the text. */
+void md_rules_run_traced (const MdRuleSet *set, MdStage stage, MdAnalysis *analysis,
+                          gboolean explain, MdRuleTrace trace, gpointer data);
+
+/* MdRuleInfo - one enabled rule, as md_rules_foreach shows it */
+typedef struct {
+    const char *id;
+    MdStage stage;
+    const char *format; /* the bounce.format an extract rule sets, or NULL */
+} MdRuleInfo;
+/* md_rules_foreach - calls @fn for every enabled rule of @set, in load order (tests check that
+ * each has cases) */
+void md_rules_foreach (const MdRuleSet *set, void (*fn) (const MdRuleInfo *info, gpointer data),
+                       gpointer data);
+
 /* md_rules_summary - appends "N rules in M files" to @out (enabled rules; files loaded), for
  * --check-rules */
 void md_rules_summary (const MdRuleSet *set, GString *out);

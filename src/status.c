@@ -369,16 +369,20 @@ md_smtp_command_scan (const char *text, gsize len)
     static gsize starts_ready = 0;
     static gboolean starts[256];
     if (g_once_init_enter (&starts_ready)) {
-        for (gsize l = 0; l < G_N_ELEMENTS (command_leads); l++)
+        for (gsize l = 0; l < G_N_ELEMENTS (command_leads); l++) {
             starts[(guchar) g_ascii_tolower (command_leads[l][0])] = TRUE;
+            starts[(guchar) g_ascii_toupper (command_leads[l][0])] = TRUE;
+        }
         for (gsize v = 0; v < G_N_ELEMENTS (verbs); v++)
             starts[(guchar) verbs[v].verb[0]] = TRUE;
-        for (gsize p = 0; p < G_N_ELEMENTS (stage_phrases); p++)
+        for (gsize p = 0; p < G_N_ELEMENTS (stage_phrases); p++) {
             starts[(guchar) g_ascii_tolower (stage_phrases[p].phrase[0])] = TRUE;
+            starts[(guchar) g_ascii_toupper (stage_phrases[p].phrase[0])] = TRUE;
+        }
         g_once_init_leave (&starts_ready, 1);
     }
     for (gsize i = 0; i < len; i++) {
-        if (!starts[(guchar) g_ascii_tolower (text[i])] && !starts[(guchar) text[i]])
+        if (!starts[(guchar) text[i]])
             continue;
         if (i > 0 && (g_ascii_isalnum (text[i - 1]) || text[i - 1] == '_'))
             continue; /* phrases start words */
