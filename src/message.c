@@ -1,6 +1,8 @@
-/* message.c - the GMime boundary: parses a message from memory and copies what the model needs
- * (headers, addresses, date, Received bodies). No GMime pointer outlives a call here (STYLE §5).
- * Only this file includes <gmime/gmime.h> (STYLE §1). */
+/* message.c - the GMime boundary: parses a message from memory and copies what the model needs:
+ * headers, addresses, date, Received bodies, and for a message with a body the parts bounce
+ * extraction reads (readable text, RFC 3464/6533 delivery-status and RFC 5965 feedback-report
+ * parts, the returned message). It interprets none of them. No GMime pointer outlives a call here
+ * (STYLE §5); only this file includes <gmime/gmime.h> (STYLE §1). */
 #include <string.h>
 #include <gmime/gmime.h>
 

@@ -40,7 +40,7 @@ member (Writer *w, const char *key)
     if (key != NULL) {
         g_string_append_c (w->out, '"');
         g_string_append (w->out, key);
-        g_string_append (w->out, w->pretty ? "\": " : "\":");
+        g_string_append_len (w->out, "\": ", w->pretty ? 3 : 2);
     }
 }
 
@@ -73,13 +73,16 @@ put_string (Writer *w, const char *key, const char *text)
     }
     /* Most strings hold nothing JSON must escape: they go out as they are, between quotes. The
      * rest json-c escapes. */
-    gboolean plain = TRUE;
-    for (const unsigned char *p = (const unsigned char *) text; *p != '\0' && plain; p++)
-        plain = *p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f;
-    if (plain) {
-        g_string_append_c (w->out, '"');
-        g_string_append (w->out, text);
-        g_string_append_c (w->out, '"');
+    const unsigned char *p = (const unsigned char *) text;
+    while (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f)
+        p++;
+    if (*p == '\0') {
+        gsize n = (gsize) (p - (const unsigned char *) text);
+        gsize at = w->out->len;
+        g_string_set_size (w->out, at + n + 2);
+        w->out->str[at] = '"';
+        memcpy (w->out->str + at + 1, text, n);
+        w->out->str[at + n + 1] = '"';
         return;
     }
     json_object_set_string (w->scratch, text);
