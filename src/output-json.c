@@ -6,6 +6,7 @@
  * json-c tree cost more than all of our own analysis of a bounce (one hash table per object: 40 µs
  * of a 210 µs message, issue #8's benchmark), and the tree was thrown away right after printing. */
 #include <string.h>
+#include <time.h>
 #include <json-c/json.h>
 
 #include <maildiag/maildiag.h>
@@ -132,17 +133,12 @@ put_date (Writer *w, const char *key, const MdDate *date)
     open (w, key, '{');
     put_string (w, "raw", date->raw);
     char utc[32];
-    gboolean known = FALSE;
-    if (date->valid && date->zone_known) {
-        g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (date->utc);
-        if (dt != NULL) {
-            g_snprintf (utc, sizeof utc, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-                        g_date_time_get_year (dt), g_date_time_get_month (dt),
-                        g_date_time_get_day_of_month (dt), g_date_time_get_hour (dt),
-                        g_date_time_get_minute (dt), g_date_time_get_second (dt));
-            known = TRUE;
-        }
-    }
+    struct tm tm;
+    time_t t = (time_t) date->utc;
+    /* gmtime_r: a GDateTime for each of a bounce's twenty dates cost a tenth of the output */
+    gboolean known = date->valid && date->zone_known && (gint64) t == date->utc &&
+                     gmtime_r (&t, &tm) != NULL &&
+                     strftime (utc, sizeof utc, "%Y-%m-%dT%H:%M:%SZ", &tm) > 0;
     put_string (w, "utc", known ? utc : NULL);
     close (w, '}');
 }

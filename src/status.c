@@ -236,6 +236,13 @@ md_status_scan (const char *text, gsize len, MdStatus *status, int *reply_code,
 
 /* phrase_at - end of @phrase matched at @text[i] ignoring ASCII case, a space in @phrase matching
  * any run of white space (the text may be folded, "in reply to\n end of DATA"), or 0 */
+/* ASCII lower case without a call: phrase_at runs at every word of a bounce's text */
+static inline char
+lower (char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+}
+
 static gsize
 phrase_at (const char *text, gsize len, gsize i, const char *phrase)
 {
@@ -248,7 +255,7 @@ phrase_at (const char *text, gsize len, gsize i, const char *phrase)
             if (p == start)
                 return 0;
         } else {
-            if (p >= len || g_ascii_tolower (text[p]) != *q)
+            if (p >= len || lower (text[p]) != *q)
                 return 0;
             p++;
         }
