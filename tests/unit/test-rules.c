@@ -1,7 +1,8 @@
 /* test-rules.c - the rules engine: loader errors with exact file:line messages, overrides and
  * directories, every selector, priority and stop, placeholders and evidence, the PCRE2 limits,
- * and a firing and a non-firing case for every rule in rules/ (STYLE §9). The model is built by
- * hand: the parsers are tested elsewhere. */
+ * and the shipped delay and format rules with their titles and subjects (every shipped rule's
+ * firing and non-firing cases, STYLE §9: test-rule-cases.c). The model is built by hand: the
+ * parsers are tested elsewhere. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
