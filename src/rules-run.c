@@ -458,7 +458,10 @@ emit (Run *run, const MdRule *rule, const MdSubject *subject)
         if (rule->title != NULL) {
             f->title = fill (a, rule->title, &ctx, run->text, run->value);
         } else {
-            g_autofree char *title = g_strdup_printf ("Classified as %s", rule->reason);
+            const char *who = ctx.recipient != NULL && ctx.recipient->recipient != NULL
+                                  ? ctx.recipient->recipient
+                                  : "a recipient";
+            g_autofree char *title = g_strdup_printf ("%s classified as %s", who, rule->reason);
             f->title = md_analysis_intern (a, title, -1);
         }
     } else {
