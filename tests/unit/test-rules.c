@@ -1085,7 +1085,7 @@ classify_explain_names_the_rule (void **state)
     assert_int_equal (a->findings->len, 2);
     const MdFinding *f = g_ptr_array_index (a->findings, 0);
     assert_string_equal (f->rule, "r.full");
-    assert_string_equal (f->title, "Classified as mailboxfull");
+    assert_string_equal (f->title, "full@example.org classified as mailboxfull");
     assert_string_equal (f->category, "rejection");
     assert_int_equal (f->severity, MD_SEVERITY_INFO);
     assert_int_equal (f->subject_kind, MD_SUBJECT_RECIPIENT);
