@@ -161,9 +161,11 @@ append_hops (GString *out, const MdAnalysis *a, const Palette *p)
     if (d->has_total)
         g_string_append_printf (out, "  Total %s over %u hop%s", md_duration_format (d->total_delay_s, buf, sizeof buf),
                                 d->hop_count, d->hop_count == 1 ? "" : "s");
+    else if (d->hop_count > 1)
+        g_string_append_printf (out, "  %u hops, total unknown (dates missing or without zone)",
+                                d->hop_count);
     else
-        g_string_append_printf (out, "  %u hop%s, total unknown (dates missing or without zone)",
-                                d->hop_count, d->hop_count == 1 ? "" : "s");
+        g_string_append (out, "  1 hop");
     if (d->has_max && d->slowest_hop > 0)
         g_string_append_printf (out, "; slowest hop %u (%s)", d->slowest_hop,
                                 md_duration_format (d->max_hop_delay_s, buf, sizeof buf));
@@ -222,7 +224,7 @@ append_bounce (GString *out, const MdAnalysis *a, const Palette *p)
         if (r->reply_code != 0 || r->status != NULL) {
             g_string_append (out, "    ");
             if (r->reply_code != 0)
-                g_string_append_printf (out, "%d ", r->reply_code);
+                g_string_append_printf (out, "%d%s", r->reply_code, r->status != NULL ? " " : "");
             if (r->status != NULL)
                 g_string_append_printf (out, "%s", r->status);
             if (r->status_title != NULL)
