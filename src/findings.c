@@ -127,7 +127,7 @@ md_findings_summarize (MdAnalysis *a)
             g_string_append (text, s->verdict == MD_VERDICT_REJECTED ? "Rejected: " : "Deferred: ");
             /* The advice rule's title says it best ("bob@example.net does not exist (5.1.1)");
              * without one, the recipient, its reason and codes. */
-            if (worst != NULL && worst->title != NULL && worst->severity >= MD_SEVERITY_NOTICE &&
+            if (worst != NULL && worst->title != NULL && worst->severity >= MD_SEVERITY_INFO &&
                 worst->subject_kind == MD_SUBJECT_RECIPIENT) {
                 g_string_append (text, worst->title);
                 if (n > 1)
