@@ -59,11 +59,26 @@ md_analysis_free (MdAnalysis *a)
     g_free (a);
 }
 
-/* TRUE when @text is printable ASCII or tab: the common case, checked a word at a time. */
+/* TRUE when @text is printable ASCII or tab: the common case, checked eight bytes at a time (a
+ * byte is flagged when its high bit is set or it is below 0x20; a flagged word is looked at byte
+ * by byte, where a tab passes). */
 static gboolean
 plain_ascii (const char *text, gsize n)
 {
-    for (gsize i = 0; i < n; i++) {
+    const guint64 high = 0x8080808080808080ull, spaces = 0x2020202020202020ull;
+    gsize i = 0;
+    for (; i + 8 <= n; i += 8) {
+        guint64 w;
+        memcpy (&w, text + i, 8);
+        if (((w | (w - spaces)) & high) == 0)
+            continue;
+        for (gsize j = i; j < i + 8; j++) {
+            unsigned char c = (unsigned char) text[j];
+            if (c >= 0x80 || (c < 0x20 && c != '\t'))
+                return FALSE;
+        }
+    }
+    for (; i < n; i++) {
         unsigned char c = (unsigned char) text[i];
         if (c >= 0x80 || (c < 0x20 && c != '\t'))
             return FALSE;

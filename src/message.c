@@ -3,6 +3,7 @@
  * extraction reads (readable text, RFC 3464/6533 delivery-status and RFC 5965 feedback-report
  * parts, the returned message). It interprets none of them. No GMime pointer outlives a call here
  * (STYLE §5); only this file includes <gmime/gmime.h> (STYLE §1). */
+#define _GNU_SOURCE /* memmem */
 #include <string.h>
 #include <gmime/gmime.h>
 
@@ -36,29 +37,34 @@ md_message_decode_date (const char *text, gint64 *utc, int *tz_offset_min)
     return TRUE;
 }
 
-/* Unfolds a raw header value (RFC 5322 §2.2.3) and, beyond the RFC, turns each line break with
- * the white space around it into one space: folded fields then read as one line in reports.
- * Leading and trailing white space is trimmed. (transfer full) */
-static char *
-unfold (const char *raw)
+/* Unfolds a raw header value into @out (RFC 5322 §2.2.3) and, beyond the RFC, turns each line
+ * break with the white space around it into one space: folded fields then read as one line in
+ * reports. Leading and trailing white space is trimmed. One buffer serves every field. */
+static void
+unfold (const char *raw, GString *out)
 {
     gsize n = strlen (raw);
-    char *out = g_malloc (n + 1);
-    gsize o = 0;
-    for (gsize i = 0; i < n; i++) {
+    g_string_set_size (out, n);
+    char *o = out->str;
+    gsize len = 0;
+    gsize i = 0;
+    while (i < n && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\r' || raw[i] == '\n'))
+        i++;
+    for (; i < n; i++) {
         if (raw[i] == '\r' || raw[i] == '\n') {
-            while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == '\t'))
-                o--;
+            while (len > 0 && (o[len - 1] == ' ' || o[len - 1] == '\t'))
+                len--;
             while (i + 1 < n && (raw[i + 1] == '\r' || raw[i + 1] == '\n' || raw[i + 1] == ' ' ||
                                  raw[i + 1] == '\t'))
                 i++;
-            out[o++] = ' ';
+            o[len++] = ' ';
             continue;
         }
-        out[o++] = raw[i];
+        o[len++] = raw[i];
     }
-    out[o] = '\0';
-    return g_strstrip (out);
+    while (len > 0 && (o[len - 1] == ' ' || o[len - 1] == '\t'))
+        len--;
+    g_string_truncate (out, len);
 }
 
 static void
@@ -87,25 +93,28 @@ static void
 add_headers (MdAnalysis *analysis, GMimeHeaderList *list, GPtrArray *received)
 {
     int count = g_mime_header_list_get_count (list);
+    g_autoptr (GString) body = g_string_sized_new (1024);
     for (int i = 0; i < count; i++) {
         GMimeHeader *header = g_mime_header_list_get_header_at (list, i);
         const char *name = g_mime_header_get_name (header);
         const char *raw = g_mime_header_get_raw_value (header);
         if (name == NULL)
             continue;
-        g_autofree char *body = unfold (raw != NULL ? raw : "");
+        unfold (raw != NULL ? raw : "", body);
         MdHeader *h = g_new0 (MdHeader, 1);
         h->name = md_analysis_intern (analysis, name, -1);
         if (received != NULL && g_ascii_strcasecmp (name, "Received") == 0) {
             /* Received bodies are not RFC 2047 text: keep them as written. */
-            h->value = md_analysis_intern (analysis, body, -1);
+            h->value = md_analysis_intern (analysis, body->str, (gssize) body->len);
             g_ptr_array_add (received, (gpointer) h->value);
         } else {
             /* RFC 2047 words decoded (Subject, From); an undecodable word stays as written. Most
              * fields have none: the decoder is not worth its cost there. */
-            g_autofree char *decoded =
-                strstr (body, "=?") != NULL ? g_mime_utils_header_decode_text (NULL, body) : NULL;
-            h->value = md_analysis_intern (analysis, decoded != NULL ? decoded : body, -1);
+            g_autofree char *decoded = memmem (body->str, body->len, "=?", 2) != NULL
+                                           ? g_mime_utils_header_decode_text (NULL, body->str)
+                                           : NULL;
+            h->value = decoded != NULL ? md_analysis_intern (analysis, decoded, -1)
+                                       : md_analysis_intern (analysis, body->str, (gssize) body->len);
         }
         g_ptr_array_add (analysis->headers, h);
     }

@@ -42,6 +42,13 @@ test_intern_makes_clean_utf8 (void **state)
     assert_true (g_utf8_validate (latin1, -1, NULL));
     assert_string_equal (latin1, "caf\xef\xbf\xbd");
     assert_null (md_analysis_intern (a, NULL, 0));
+    /* longer than a word: a control byte or an 8-bit byte anywhere is still found */
+    assert_string_equal (md_analysis_intern (a, "0123456789abc\ndefghijklmnop", -1),
+                         "0123456789abc defghijklmnop");
+    assert_string_equal (md_analysis_intern (a, "tab\tkept in a long field value", -1),
+                         "tab\tkept in a long field value");
+    const char *high = md_analysis_intern (a, "0123456789abcdef\xff", -1);
+    assert_string_equal (high, "0123456789abcdef\xef\xbf\xbd");
 }
 
 static void
