@@ -15,6 +15,26 @@ finding_free (gpointer data)
     g_free (finding);
 }
 
+static void
+auth_result_free (gpointer data)
+{
+    MdAuthResult *r = data;
+    if (r->props != NULL)
+        g_ptr_array_unref (r->props);
+    g_free (r);
+}
+
+static void
+spam_verdict_free (gpointer data)
+{
+    MdSpamVerdict *v = data;
+    if (v->tests != NULL)
+        g_ptr_array_unref (v->tests);
+    if (v->details != NULL)
+        g_ptr_array_unref (v->details);
+    g_free (v);
+}
+
 MdAnalysis *
 md_analysis_new (void)
 {
@@ -27,8 +47,11 @@ md_analysis_new (void)
     a->message.to = g_ptr_array_new_with_free_func (g_free);
     a->headers = g_ptr_array_new_with_free_func (g_free);
     a->hops = g_ptr_array_new_with_free_func (g_free);
-    a->auth = g_ptr_array_new_with_free_func (g_free);
-    a->spam = g_ptr_array_new_with_free_func (g_free);
+    a->auth = g_ptr_array_new_with_free_func (auth_result_free);
+    a->dkim_signatures = g_ptr_array_new_with_free_func (g_free);
+    a->alignment.dkim_domains = g_ptr_array_new ();
+    a->alignment.spf_aligned = a->alignment.dkim_aligned = -1;
+    a->spam = g_ptr_array_new_with_free_func (spam_verdict_free);
     a->findings = g_ptr_array_new_with_free_func (finding_free);
     a->summary.categories = g_ptr_array_new ();
     a->summary.hard = -1;
@@ -47,6 +70,8 @@ md_analysis_free (MdAnalysis *a)
     g_ptr_array_unref (a->headers);
     g_ptr_array_unref (a->hops);
     g_ptr_array_unref (a->auth);
+    g_ptr_array_unref (a->dkim_signatures);
+    g_ptr_array_unref (a->alignment.dkim_domains);
     g_ptr_array_unref (a->spam);
     g_ptr_array_unref (a->findings);
     g_ptr_array_unref (a->summary.categories);
@@ -103,6 +128,35 @@ md_analysis_intern (MdAnalysis *a, const char *text, gssize len)
         return g_string_chunk_insert_len (a->strings, spaced, (gssize) n);
     g_autofree char *valid = g_utf8_make_valid (spaced, (gssize) n);
     return g_string_chunk_insert (a->strings, valid);
+}
+
+MdAuthResult *
+md_analysis_add_auth (MdAnalysis *a)
+{
+    MdAuthResult *r = g_new0 (MdAuthResult, 1);
+    r->props = g_ptr_array_new_with_free_func (g_free);
+    g_ptr_array_add (a->auth, r);
+    return r;
+}
+
+MdSpamVerdict *
+md_analysis_add_spam (MdAnalysis *a)
+{
+    MdSpamVerdict *v = g_new0 (MdSpamVerdict, 1);
+    v->tests = g_ptr_array_new ();
+    v->details = g_ptr_array_new_with_free_func (g_free);
+    v->verdict = "unknown";
+    g_ptr_array_add (a->spam, v);
+    return v;
+}
+
+void
+md_pairs_add (MdAnalysis *a, GPtrArray *pairs, const char *name, const char *value)
+{
+    MdPair *p = g_new0 (MdPair, 1);
+    p->name = md_analysis_intern (a, name, -1);
+    p->value = md_analysis_intern (a, value, -1);
+    g_ptr_array_add (pairs, p);
 }
 
 MdBounce *

@@ -239,6 +239,110 @@ put_delivery (Writer *w, const MdDelivery *d)
 }
 
 static void
+put_pairs (Writer *w, const char *key, GPtrArray *pairs)
+{
+    open (w, key, '{');
+    for (guint i = 0; i < pairs->len; i++) {
+        const MdPair *p = g_ptr_array_index (pairs, i);
+        put_string (w, p->name, p->value);
+    }
+    close (w, '}');
+}
+
+static void
+put_auth (Writer *w, const MdAnalysis *a)
+{
+    open (w, "auth", '[');
+    for (guint i = 0; i < a->auth->len; i++) {
+        const MdAuthResult *r = g_ptr_array_index (a->auth, i);
+        open (w, NULL, '{');
+        put_string (w, "header", r->header);
+        put_string (w, "authserv_id", r->authserv_id);
+        put_bool (w, "trusted", r->trusted);
+        put_string (w, "method", r->method);
+        put_string (w, "result", r->result);
+        put_string (w, "reason", r->reason);
+        put_string (w, "comment", r->comment);
+        put_pairs (w, "props", r->props);
+        put_int (w, "instance", r->instance > 0, r->instance);
+        close (w, '}');
+    }
+    close (w, ']');
+    open (w, "dkim_signatures", '[');
+    for (guint i = 0; i < a->dkim_signatures->len; i++) {
+        const MdDkimSignature *d = g_ptr_array_index (a->dkim_signatures, i);
+        open (w, NULL, '{');
+        put_string (w, "d", d->domain);
+        put_string (w, "s", d->selector);
+        put_string (w, "a", d->algorithm);
+        put_string (w, "i", d->identity);
+        close (w, '}');
+    }
+    close (w, ']');
+}
+
+static void
+put_tristate (Writer *w, const char *key, int value)
+{
+    if (value < 0)
+        put_null (w, key);
+    else
+        put_bool (w, key, value);
+}
+
+static void
+put_alignment (Writer *w, const MdAlignment *al)
+{
+    if (!al->computed) {
+        put_null (w, "alignment");
+        return;
+    }
+    open (w, "alignment", '{');
+    put_string (w, "from_domain", al->from_domain);
+    put_string (w, "from_org_domain", al->from_org_domain);
+    put_string (w, "spf_domain", al->spf_domain);
+    put_tristate (w, "spf_aligned", al->spf_aligned);
+    put_strings (w, "dkim_domains", al->dkim_domains);
+    put_tristate (w, "dkim_aligned", al->dkim_aligned);
+    close (w, '}');
+}
+
+/* Scores as the filter wrote them: at most six significant digits, no exponent for mail's
+ * ranges ("7.3", "-2.16", "15"). */
+static void
+put_number (Writer *w, const char *key, gboolean present, double value)
+{
+    member (w, key);
+    if (!present) {
+        g_string_append (w->out, "null");
+        return;
+    }
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    g_ascii_formatd (buf, sizeof buf, "%.6g", value);
+    g_string_append (w->out, buf);
+}
+
+static void
+put_spam (Writer *w, const MdAnalysis *a)
+{
+    open (w, "spam", '[');
+    for (guint i = 0; i < a->spam->len; i++) {
+        const MdSpamVerdict *v = g_ptr_array_index (a->spam, i);
+        open (w, NULL, '{');
+        put_string (w, "filter", v->filter);
+        put_string (w, "header", v->header);
+        put_string (w, "verdict", v->verdict);
+        put_number (w, "score", v->has_score, v->score);
+        put_number (w, "threshold", v->has_threshold, v->threshold);
+        put_strings (w, "tests", v->tests);
+        put_pairs (w, "details", v->details);
+        put_string (w, "rule", v->rule);
+        close (w, '}');
+    }
+    close (w, ']');
+}
+
+static void
 put_recipient (Writer *w, const MdRecipient *r)
 {
     open (w, NULL, '{');
@@ -273,10 +377,8 @@ put_original (Writer *w, const MdAnalysis *original)
     put_message (w, &original->message);
     put_hops (w, original);
     put_delivery (w, &original->delivery);
-    open (w, "auth", '[');
-    close (w, ']');
-    open (w, "spam", '[');
-    close (w, ']');
+    put_auth (w, original);
+    put_spam (w, original);
     close (w, '}');
 }
 
@@ -373,12 +475,9 @@ md_output_json (GString *out, const MdAnalysis *a, gboolean pretty)
     put_message (&w, &a->message);
     put_hops (&w, a);
     put_delivery (&w, &a->delivery);
-    /* Filled by the header-analysis work; empty or null here, never a guess. */
-    open (&w, "auth", '[');
-    close (&w, ']');
-    put_null (&w, "alignment");
-    open (&w, "spam", '[');
-    close (&w, ']');
+    put_auth (&w, a);
+    put_alignment (&w, &a->alignment);
+    put_spam (&w, a);
     put_bounce (&w, a->bounce);
     open (&w, "findings", '[');
     for (guint i = 0; i < a->findings->len; i++)

@@ -151,6 +151,57 @@ typedef struct {
 
 typedef struct MdAnalysis MdAnalysis;
 
+/* A name and value pair: ptype.property of an authentication result, a spam filter's detail. */
+typedef struct {
+    const char *name;
+    const char *value;
+} MdPair;
+
+/* One result of an authentication header (DESIGN §3 auth[]): one method of one
+ * Authentication-Results (or ARC-Authentication-Results, X-MS-Exchange-Authentication-Results)
+ * field, or one Received-SPF field. */
+typedef struct {
+    const char *header;      /* "Authentication-Results", "Received-SPF", … as written */
+    const char *authserv_id; /* NULL when the field has none (Microsoft 365) */
+    gboolean trusted;        /* added by the receiving side: may drive findings */
+    guint position;          /* which field of that name, 0 = topmost */
+    int instance;            /* ARC i=, or 0 */
+    const char *method;      /* "spf", "dkim", "dmarc", "arc", "iprev", "auth", "compauth", … */
+    const char *result;      /* "pass", "fail", "softfail", … lower case */
+    const char *reason;      /* reason= text, or NULL */
+    const char *comment;     /* the comments, joined, or NULL */
+    GPtrArray *props;        /* MdPair *: "smtp.mailfrom" = "bounces.example.org", … */
+} MdAuthResult;
+
+/* A DKIM-Signature field, summarised (its verification is the receiver's result above). */
+typedef struct {
+    const char *domain;   /* d= */
+    const char *selector; /* s= */
+    const char *algorithm; /* a= */
+    const char *identity;  /* i=, or NULL */
+} MdDkimSignature;
+
+/* DMARC alignment (RFC 7489 §3.1) of the From domain with SPF's and DKIM's domains. */
+typedef struct {
+    const char *from_domain, *from_org_domain, *spf_domain;
+    int spf_aligned;          /* -1 unknown (no From or no SPF pass), 0, 1 */
+    GPtrArray *dkim_domains;  /* const char *: d= of DKIM results that passed */
+    int dkim_aligned;         /* -1 unknown, 0, 1 */
+    gboolean computed;        /* FALSE: nothing to compare, printed as null */
+} MdAlignment;
+
+/* One spam filter's verdict, decoded by rules (rules/70-spam-*.rules). */
+typedef struct {
+    const char *filter;  /* "spamassassin", "rspamd", "microsoft", … */
+    const char *header;  /* the field it was read from */
+    const char *verdict; /* "spam", "ham", "unknown" */
+    double score, threshold;
+    gboolean has_score, has_threshold;
+    GPtrArray *tests;    /* const char *: rules or symbols that fired */
+    GPtrArray *details;  /* MdPair *: "SFV" = "SPM", "SCL" = "9", … */
+    const char *rule;    /* the rule that read it */
+} MdSpamVerdict;
+
 /* One recipient of a bounce (DESIGN §3 bounce.recipients). */
 typedef struct {
     const char *recipient;          /* the address, without "rfc822;" */
@@ -201,8 +252,10 @@ struct MdAnalysis {
     GPtrArray *headers;  /* MdHeader *, top to bottom: the top-level header block */
     GPtrArray *hops;     /* MdHop *, oldest first (index 1 first) */
     MdDelivery delivery;
-    GPtrArray *auth;     /* filled by the header-analysis issue; empty for now */
-    GPtrArray *spam;     /* likewise */
+    GPtrArray *auth;     /* MdAuthResult *, in field order */
+    GPtrArray *dkim_signatures; /* MdDkimSignature * */
+    MdAlignment alignment;
+    GPtrArray *spam;     /* MdSpamVerdict * */
     MdBody body;         /* the parts bounce extraction reads (strings in @strings) */
     MdBounce *bounce;    /* a bounce, feedback report or auto-reply; NULL for other mail */
     GPtrArray *findings; /* MdFinding * */
@@ -219,6 +272,14 @@ MD_API const char *md_analysis_intern_text (MdAnalysis *analysis, const char *te
 /* md_analysis_intern - copies @len bytes of @text into the analysis, made valid UTF-8 with NUL,
  * CR and LF replaced, returns the copy (transfer none; lives as long as @analysis) */
 MD_API const char *md_analysis_intern (MdAnalysis *analysis, const char *text, gssize len);
+/* md_analysis_add_auth - a new zeroed auth result with an empty props array, appended
+ * (transfer none) */
+MD_API MdAuthResult *md_analysis_add_auth (MdAnalysis *analysis);
+/* md_analysis_add_spam - a new spam verdict ("unknown", no score), appended (transfer none) */
+MD_API MdSpamVerdict *md_analysis_add_spam (MdAnalysis *analysis);
+/* md_pairs_add - appends @name = @value (both interned) to @pairs, an array of MdPair * */
+MD_API void md_pairs_add (MdAnalysis *analysis, GPtrArray *pairs, const char *name,
+                          const char *value);
 /* md_analysis_ensure_bounce - the analysis' bounce, created empty when missing (transfer none) */
 MD_API MdBounce *md_analysis_ensure_bounce (MdAnalysis *analysis);
 /* md_bounce_add_recipient - a new zeroed recipient appended to the bounce (transfer none) */

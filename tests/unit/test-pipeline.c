@@ -119,9 +119,10 @@ test_pasted_with_blank_lines_is_repaired (void **state)
 }
 
 /* DESIGN §3: every key always present, in this order. */
-static const char *const top_keys[] = { "schema", "source", "index",     "kind",  "input",
-                                        "message", "hops",  "delivery",  "auth",  "alignment",
-                                        "spam",    "bounce", "findings", "summary" };
+static const char *const top_keys[] = { "schema",  "source",   "index",           "kind",
+                                        "input",   "message",  "hops",            "delivery",
+                                        "auth",    "dkim_signatures", "alignment", "spam",
+                                        "bounce",  "findings", "summary" };
 static const char *const hop_keys[] = { "index", "position", "raw", "from",          "by",
                                         "via",   "with",     "id",  "for",           "tls",
                                         "authenticated", "date", "delay_s", "parse_ok" };
