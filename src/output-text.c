@@ -201,6 +201,103 @@ append_findings (GString *out, const MdAnalysis *a, const Palette *p, gboolean e
     }
 }
 
+static const char *
+result_colour (const Palette *p, const char *result)
+{
+    if (g_strcmp0 (result, "pass") == 0)
+        return p->green;
+    if (g_strcmp0 (result, "fail") == 0 || g_strcmp0 (result, "permerror") == 0)
+        return p->red;
+    if (g_strcmp0 (result, "softfail") == 0 || g_strcmp0 (result, "temperror") == 0)
+        return p->yellow;
+    return "";
+}
+
+/* Authentication at a glance: the receiver's (trusted) results on one line each, the prop a
+ * person checks first beside each; upstream (untrusted) ones counted, not shown. */
+static void
+append_auth (GString *out, const MdAnalysis *a, const Palette *p)
+{
+    if (a->auth->len == 0 && !a->alignment.computed)
+        return;
+    g_string_append_printf (out, "\n%sAuthentication%s\n", p->bold, p->reset);
+    guint untrusted = 0;
+    for (guint i = 0; i < a->auth->len; i++) {
+        const MdAuthResult *r = g_ptr_array_index (a->auth, i);
+        if (!r->trusted) {
+            untrusted++;
+            continue;
+        }
+        const char *colour = result_colour (p, r->result);
+        g_string_append_printf (out, "  %-8s %s%-9s%s", r->method != NULL ? r->method : "?", colour,
+                                r->result != NULL ? r->result : "?", *colour ? p->reset : "");
+        for (guint j = 0; j < r->props->len && j < 2; j++) {
+            const MdPair *pair = g_ptr_array_index (r->props, j);
+            g_string_append_printf (out, " %s=%s", pair->name, pair->value);
+        }
+        if (r->authserv_id != NULL)
+            g_string_append_printf (out, " %s(%s)%s", p->dim, r->authserv_id, p->reset);
+        g_string_append_c (out, '\n');
+    }
+    if (untrusted > 0)
+        g_string_append_printf (out, "  %s%u result%s from upstream or unknown servers, not trusted%s\n",
+                                p->dim, untrusted, untrusted == 1 ? "" : "s", p->reset);
+    const MdAlignment *al = &a->alignment;
+    if (al->computed) {
+        g_string_append_printf (out, "  DMARC alignment with %s:", al->from_domain);
+        if (al->spf_aligned >= 0)
+            g_string_append_printf (out, " SPF %s (%s)", al->spf_aligned ? "aligned" : "not aligned",
+                                    al->spf_domain);
+        else
+            g_string_append (out, " SPF no pass");
+        if (al->dkim_aligned >= 0)
+            g_string_append_printf (out, ", DKIM %s", al->dkim_aligned ? "aligned" : "not aligned");
+        else
+            g_string_append (out, ", DKIM no pass");
+        g_string_append_c (out, '\n');
+    }
+}
+
+static void
+append_spam (GString *out, const MdAnalysis *a, const Palette *p)
+{
+    if (a->spam->len == 0)
+        return;
+    g_string_append_printf (out, "\n%sSpam filters%s\n", p->bold, p->reset);
+    for (guint i = 0; i < a->spam->len; i++) {
+        const MdSpamVerdict *v = g_ptr_array_index (a->spam, i);
+        const char *colour = g_strcmp0 (v->verdict, "spam") == 0 ? p->red
+                             : g_strcmp0 (v->verdict, "ham") == 0 ? p->green
+                                                                  : "";
+        g_string_append_printf (out, "  %-13s %s%-7s%s", v->filter != NULL ? v->filter : "?", colour,
+                                v->verdict, *colour ? p->reset : "");
+        if (v->has_score) {
+            char score[G_ASCII_DTOSTR_BUF_SIZE], threshold[G_ASCII_DTOSTR_BUF_SIZE];
+            g_ascii_formatd (score, sizeof score, "%.6g", v->score);
+            g_string_append_printf (out, " score %s", score);
+            if (v->has_threshold) {
+                g_ascii_formatd (threshold, sizeof threshold, "%.6g", v->threshold);
+                g_string_append_printf (out, " / %s", threshold);
+            }
+        }
+        for (guint j = 0; j < v->details->len && j < 6; j++) {
+            const MdPair *pair = g_ptr_array_index (v->details, j);
+            g_string_append_printf (out, " %s:%s", pair->name, pair->value);
+        }
+        if (v->tests->len > 0) {
+            g_string_append (out, p->dim);
+            g_string_append (out, "\n                ");
+            for (guint j = 0; j < v->tests->len && j < 12; j++)
+                g_string_append_printf (out, "%s%s", j > 0 ? " " : "",
+                                        (const char *) g_ptr_array_index (v->tests, j));
+            if (v->tests->len > 12)
+                g_string_append_printf (out, " … (%u in all)", v->tests->len);
+            g_string_append (out, p->reset);
+        }
+        g_string_append_c (out, '\n');
+    }
+}
+
 static void
 append_bounce (GString *out, const MdAnalysis *a, const Palette *p)
 {
@@ -266,6 +363,8 @@ md_output_text (GString *out, const MdAnalysis *a, const MdTextOptions *options)
     }
     g_string_append_printf (out, "%s\n", p->reset);
     append_findings (out, a, p, explain);
+    append_auth (out, a, p);
+    append_spam (out, a, p);
     append_bounce (out, a, p);
     append_hops (out, a, p);
     const MdAnalysis *original = a->bounce != NULL ? a->bounce->original : NULL;

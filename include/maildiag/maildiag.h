@@ -51,6 +51,8 @@ typedef struct {
     gboolean explain;       /* keep every condition's evidence in findings */
     const char *source;     /* "path" or "-" */
     guint index;            /* position in an mbox or file list */
+    const char *const *authserv_ids; /* NULL-terminated; NULL: trust the topmost
+                                      * Authentication-Results' authserv-id */
 } MdOptions;
 
 /* md_analyze_bytes - analyse one message of @len bytes; (transfer full), or NULL with @error set

@@ -58,6 +58,7 @@ typedef struct {
 
 static char *opt_format = NULL;
 static char **opt_rules = NULL;
+static char **opt_authserv_ids = NULL;
 static char *opt_max_size = NULL;
 static gboolean opt_no_default_rules, opt_check_rules, opt_explain, opt_mbox, opt_quiet,
     opt_verbose, opt_version;
@@ -74,6 +75,10 @@ static const GOptionEntry entries[] = {
       "Load only the --rules directories", NULL },
     { "check-rules", 0, 0, G_OPTION_ARG_NONE, &opt_check_rules,
       "Load and compile all rules, report problems as file:line, and exit", NULL },
+    { "authserv-id", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_authserv_ids,
+      "Trust authentication results of this authserv-id (repeatable; default: the topmost "
+      "Authentication-Results' id)",
+      "ID" },
     { "explain", 0, 0, G_OPTION_ARG_NONE, &opt_explain,
       "Show which condition of which rule matched which text", NULL },
     { "max-size", 0, 0, G_OPTION_ARG_STRING, &opt_max_size,
@@ -378,6 +383,7 @@ main (int argc, char **argv)
         return EXIT_USAGE;
     }
     run.explain = run.options.explain = opt_explain;
+    run.options.authserv_ids = (const char *const *) opt_authserv_ids;
     run.quiet = opt_quiet;
     run.force_mbox = opt_mbox;
     run.color = isatty (STDOUT_FILENO) && g_getenv ("NO_COLOR") == NULL;
@@ -415,6 +421,7 @@ main (int argc, char **argv)
     g_string_free (run.out, TRUE);
     g_strfreev (opt_files);
     g_strfreev (opt_rules);
+    g_strfreev (opt_authserv_ids);
     g_free (opt_format);
     g_free (opt_max_size);
     if (fflush (stdout) != 0 || ferror (stdout) || fclose (stdout) != 0) {
