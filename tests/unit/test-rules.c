@@ -1510,7 +1510,8 @@ shipped_advice_reads_well (void **state)
     const gint64 delays[] = { NO_DELAY, 600 };
     g_autoptr (MdAnalysis) a = build (MD_KIND_MESSAGE, NULL, delays, 2);
     md_rules_run (set, MD_STAGE_DIAGNOSE, a, FALSE);
-    assert_int_equal (a->findings->len, 1);
+    /* the hand-built message has no Date, Message-ID or From: only the delay finding counts */
+    assert_int_equal (count_findings (a, "delay.hop-slow"), 1);
     assert_string_equal (find (a, "delay.hop-slow")->advice,
                          "The message waited 10m before mx2.example.org received it from "
                          "relay2.example.net [192.0.2.2]. Mail usually crosses a server in "
