@@ -2,6 +2,7 @@
  * Received chain → rules → summary. It owns no knowledge itself; each stage is its own module. */
 #include <string.h>
 
+#include "alignment.h"
 #include "arf.h"
 #include "bounce.h"
 #include "dsn.h"
@@ -111,6 +112,7 @@ md_analyze_bytes (const char *data, gsize len, const MdOptions *options, GError 
     }
     a->kind = body ? MD_KIND_MESSAGE : MD_KIND_HEADERS;
     md_received_build_chain (a, received);
+    md_alignment_compute (a);
     if (returned.original != NULL) {
         md_received_build_chain (returned.original, returned.received);
         g_ptr_array_unref (returned.received);
