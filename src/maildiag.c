@@ -4,6 +4,7 @@
 
 #include "alignment.h"
 #include "arf.h"
+#include "authres.h"
 #include "bounce.h"
 #include "dsn.h"
 #include "findings.h"
@@ -112,10 +113,14 @@ md_analyze_bytes (const char *data, gsize len, const MdOptions *options, GError 
     }
     a->kind = body ? MD_KIND_MESSAGE : MD_KIND_HEADERS;
     md_received_build_chain (a, received);
+    md_authres_extract (a, options->authserv_ids);
     md_alignment_compute (a);
     if (returned.original != NULL) {
         md_received_build_chain (returned.original, returned.received);
         g_ptr_array_unref (returned.received);
+        /* the returned message's results, as its receiver wrote them */
+        md_authres_extract (returned.original, NULL);
+        md_alignment_compute (returned.original);
     }
 
     /* Standard reports first (RFC 3464/6533, RFC 5965), then the rules for everything else. */
