@@ -139,10 +139,31 @@ md_findings_summarize (MdAnalysis *a)
         s->text = md_analysis_intern (a, text->str, (gssize) text->len);
         return;
     }
-    if (s->verdict != MD_VERDICT_ERROR)
-        s->verdict = worst_delay != NULL ? MD_VERDICT_DELAYED : MD_VERDICT_OK;
+    /* A spam filter's own verdict, or a spam finding worth a warning: the message was flagged. */
+    const MdFinding *worst_spam = NULL;
+    for (guint i = 0; i < a->findings->len; i++) {
+        const MdFinding *f = g_ptr_array_index (a->findings, i);
+        if (!f->explain && g_strcmp0 (f->category, "spam") == 0 &&
+            f->severity >= MD_SEVERITY_WARNING &&
+            (worst_spam == NULL || f->severity > worst_spam->severity))
+            worst_spam = f;
+    }
+    gboolean flagged = worst_spam != NULL;
+    for (guint i = 0; i < a->spam->len && !flagged; i++)
+        flagged = g_strcmp0 (((const MdSpamVerdict *) g_ptr_array_index (a->spam, i))->verdict,
+                             "spam") == 0;
+    if (s->verdict != MD_VERDICT_ERROR) {
+        if (flagged)
+            s->verdict = MD_VERDICT_SPAM;
+        else
+            s->verdict = worst_delay != NULL ? MD_VERDICT_DELAYED : MD_VERDICT_OK;
+    }
 
-    if (s->verdict == MD_VERDICT_DELAYED) {
+    if (s->verdict == MD_VERDICT_SPAM) {
+        g_string_append (text, "Flagged as spam");
+        if (worst_spam != NULL)
+            worst = worst_spam;
+    } else if (s->verdict == MD_VERDICT_DELAYED) {
         g_string_append (text, "Delayed");
         worst = worst_delay; /* the verdict's cause comes first, other findings follow below */
     }

@@ -1,5 +1,5 @@
 /* match.c - selectors: one static table maps a rule key to a model field, its type, scope and cost;
- * conditions test those fields for one subject. Selectors the model cannot fill yet (auth, spam)
+ * conditions test those fields for one subject. Selectors the model cannot fill yet (auth)
  * are rows without a getter, so adding one is a getter, not an engine change (DESIGN §4). */
 #include <string.h>
 
@@ -289,8 +289,92 @@ RECIPIENT_GETTER (get_hard)
     return TRUE;
 }
 
-/* The table. Rows without a getter name fields a later issue fills (auth results, spam
- * verdicts): rules may use them now and simply do not match yet. Cost: 0 numbers, 1 short
+/* ---- spam-filter verdicts (DESIGN §3 spam[], filled by spam-filter extract rules) ---- */
+
+/* Spam getters: @item is the verdict; spam.test and spam.detail:<NAME> give several values. */
+static gboolean
+get_spam_score (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor,
+                GString *buf, MdValue *out)
+{
+    (void) a, (void) arg, (void) buf;
+    const MdSpamVerdict *v = item;
+    if ((*cursor)++ > 0 || !v->has_score)
+        return FALSE;
+    out->spam = v;
+    out->number = v->score;
+    return TRUE;
+}
+
+static gboolean
+get_spam_threshold (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor,
+                    GString *buf, MdValue *out)
+{
+    (void) a, (void) arg, (void) buf;
+    const MdSpamVerdict *v = item;
+    if ((*cursor)++ > 0 || !v->has_threshold)
+        return FALSE;
+    out->spam = v;
+    out->number = v->threshold;
+    return TRUE;
+}
+
+static gboolean
+get_spam_verdict (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor,
+                  GString *buf, MdValue *out)
+{
+    (void) a, (void) arg, (void) buf;
+    const MdSpamVerdict *v = item;
+    out->spam = v;
+    out->header = v->header;
+    return (*cursor)++ == 0 && set_text (v->verdict, out);
+}
+
+static gboolean
+get_spam_filter (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor,
+                 GString *buf, MdValue *out)
+{
+    (void) a, (void) arg, (void) buf;
+    const MdSpamVerdict *v = item;
+    out->spam = v;
+    out->header = v->header;
+    return (*cursor)++ == 0 && set_text (v->filter, out);
+}
+
+/* spam.test: each test name the filter listed, one value each */
+static gboolean
+get_spam_test (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor,
+               GString *buf, MdValue *out)
+{
+    (void) a, (void) arg, (void) buf;
+    const MdSpamVerdict *v = item;
+    if (v->tests == NULL || *cursor >= v->tests->len)
+        return FALSE;
+    out->spam = v;
+    out->header = v->header;
+    return set_text (g_ptr_array_index (v->tests, (*cursor)++), out);
+}
+
+/* spam.detail:<NAME>: the value of the detail named NAME (ASCII case-insensitively) */
+static gboolean
+get_spam_detail (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor,
+                 GString *buf, MdValue *out)
+{
+    (void) a, (void) buf;
+    const MdSpamVerdict *v = item;
+    for (; v->details != NULL && *cursor < v->details->len; (*cursor)++) {
+        const MdPair *p = g_ptr_array_index (v->details, *cursor);
+        if (p->name != NULL && g_ascii_strcasecmp (p->name, arg) == 0) {
+            (*cursor)++;
+            out->spam = v;
+            out->header = v->header;
+            return set_text (p->value != NULL ? p->value : "", out);
+        }
+    }
+    return FALSE;
+}
+
+/* The table. Rows without a getter name fields a later issue fills (auth results): rules may use
+ * them now and simply do not match yet. Cost: 0 numbers, 1 short
  * enumerated strings, 2 hop fields and short recipient texts, 3 header values, 4 long free text. */
 static const MdSelector selectors[] = {
     { "header:", TRUE, MD_VALUE_STRING, MD_SCOPE_MESSAGE, 3, get_header },
@@ -324,8 +408,13 @@ static const MdSelector selectors[] = {
     { "diagnostic", FALSE, MD_VALUE_STRING, MD_SCOPE_RECIPIENT, 3, get_diagnostic },
     /* auth.<method> (result), auth.<method>.<prop> (smtp.mailfrom, header.d, …) */
     { "auth.", TRUE, MD_VALUE_STRING, MD_SCOPE_MESSAGE, 2, NULL },
-    { "spam.score", FALSE, MD_VALUE_NUMBER, MD_SCOPE_MESSAGE, 0, NULL },
-    { "spam.verdict", FALSE, MD_VALUE_STRING, MD_SCOPE_MESSAGE, 1, NULL },
+    /* spam-filter verdicts (DESIGN §3 spam[]) */
+    { "spam.score", FALSE, MD_VALUE_NUMBER, MD_SCOPE_SPAM, 0, get_spam_score },
+    { "spam.threshold", FALSE, MD_VALUE_NUMBER, MD_SCOPE_SPAM, 0, get_spam_threshold },
+    { "spam.verdict", FALSE, MD_VALUE_STRING, MD_SCOPE_SPAM, 1, get_spam_verdict },
+    { "spam.filter", FALSE, MD_VALUE_STRING, MD_SCOPE_SPAM, 1, get_spam_filter },
+    { "spam.test", FALSE, MD_VALUE_STRING, MD_SCOPE_SPAM, 2, get_spam_test },
+    { "spam.detail:", TRUE, MD_VALUE_STRING, MD_SCOPE_SPAM, 1, get_spam_detail },
 };
 
 const MdSelector *
@@ -543,6 +632,16 @@ md_cond_eval (const MdCond *cond, const MdSubject *subject, MdMatchRun *run, MdC
                    test_item (cond, run, g_ptr_array_index (recipients, subject->index), hit);
         for (guint i = 0; i < recipients->len; i++) /* any recipient */
             if (test_item (cond, run, g_ptr_array_index (recipients, i), hit))
+                return TRUE;
+        return FALSE;
+    }
+    case MD_SCOPE_SPAM: {
+        const GPtrArray *spam = run->analysis->spam;
+        if (subject->scope == MD_SCOPE_SPAM)
+            return subject->index < spam->len &&
+                   test_item (cond, run, g_ptr_array_index (spam, subject->index), hit);
+        for (guint i = 0; i < spam->len; i++) /* any verdict */
+            if (test_item (cond, run, g_ptr_array_index (spam, i), hit))
                 return TRUE;
         return FALSE;
     }

@@ -11,8 +11,9 @@ typedef enum {
     MD_SCOPE_MESSAGE,
     MD_SCOPE_RECIPIENT,
     MD_SCOPE_HOP,
+    MD_SCOPE_SPAM, /* one spam-filter verdict (analysis->spam) */
 } MdScope;
-#define MD_SCOPE_COUNT 3
+#define MD_SCOPE_COUNT 4
 
 typedef enum {
     MD_VALUE_STRING,   /* matched by a PCRE2 pattern */
@@ -29,6 +30,7 @@ typedef struct {
     const MdHop *hop;             /* the hop the value belongs to, or NULL */
     const char *header;           /* the header field name as written in the message, or NULL */
     const MdRecipient *recipient; /* the bounce recipient the value belongs to, or NULL */
+    const MdSpamVerdict *spam;    /* the spam verdict the value belongs to, or NULL */
 } MdValue;
 
 /* A selector's getter yields the values of the field one at a time: *cursor starts at 0 and is the
@@ -91,7 +93,8 @@ gboolean md_cond_parse_numeric (MdCond *cond, const char *text, char **message);
 
 typedef struct {
     MdScope scope; /* MESSAGE: no item pinned */
-    guint index;   /* array index into analysis->hops (HOP) or bounce->recipients (RECIPIENT) */
+    guint index;   /* array index into analysis->hops (HOP), bounce->recipients (RECIPIENT) or
+                    * analysis->spam (SPAM) */
 } MdSubject;
 
 /* Per-run scratch: one match data for every pattern of the set, one string buffer. Not shared
@@ -112,7 +115,8 @@ typedef struct {
 
 /* md_cond_eval - TRUE when some value of @cond's field for @subject satisfies it; @hit (may be
  * NULL) receives that value. A hop field in a rule whose subject is not a hop means "any hop"
- * (likewise a recipient field in a rule whose subject is not a recipient: "any recipient"). A
+ * (likewise a recipient field in a rule whose subject is not a recipient: "any recipient", and a
+ * spam field outside a spam-scope rule: "any verdict"). A
  * pattern that hits a limit counts as no match and sets run->limit_hit. */
 gboolean md_cond_eval (const MdCond *cond, const MdSubject *subject, MdMatchRun *run,
                        MdCondHit *hit);

@@ -27,7 +27,15 @@ typedef struct {
     gboolean merge;        /* create recipients even when the bounce has some */
     char *recipients_in;   /* header whose values the recipients pattern reads instead of the
                             * human text ("X-Failed-Recipients"), or NULL */
-    MdCond *conds;         /* file order: conds[0] is the evidence of a finding without --explain */
+    /* spam-verdict extract rules (rules/README.md "Spam-filter verdicts") */
+    char *spam_filter;      /* MdSpamVerdict.filter; NULL: not a verdict rule */
+    char *spam_verdict;     /* a fixed "spam" or "ham" (key verdict), or NULL */
+    MdPattern *spam_if;     /* the (?<verdict>) text that reads as spam, or NULL */
+    MdPattern *ham_if;      /* … as ham, or NULL */
+    MdPattern *details;     /* every match over the header value adds a detail, or NULL */
+    MdPattern *tests_split; /* separator of the (?<tests>) text, or NULL: commas, white space */
+    int groups_cond;        /* the header condition whose named groups fill the verdict */
+    MdCond *conds; /* file order: conds[0] is the evidence of a finding without --explain */
     guint n_conds;
     guint *order;       /* evaluation order: cheapest selector first */
     gboolean indexable; /* every selector has a getter: otherwise the rule can never match */
@@ -44,6 +52,17 @@ struct MdRuleSet {
     guint seq;
     pcre2_match_context *context; /* limits; read-only while matching, so shared by runs */
 };
+
+/* The named groups of a spam-verdict rule's header condition (rules.c); a group whose name starts
+ * with an upper-case letter is a detail of that name instead. */
+typedef enum {
+    MD_SPAM_GROUP_VERDICT,
+    MD_SPAM_GROUP_SCORE,
+    MD_SPAM_GROUP_THRESHOLD,
+    MD_SPAM_GROUP_TESTS,
+} MdSpamGroup;
+#define MD_SPAM_GROUP_COUNT 4
+extern const char *const md_rules_spam_groups[MD_SPAM_GROUP_COUNT];
 
 /* The named groups an extraction pattern fills, in recipient field order (rules.c). */
 typedef enum {

@@ -29,12 +29,14 @@
  * the field name the first header condition matched. recipient … smtp_command likewise describe
  * the recipient (the rule's, or the one a recipient condition matched); code is its reply code
  * and status together ("550 5.1.1", "550", "5.1.1", "no code" when the server gave neither);
- * format and reporting_mta the bounce. */
+ * format and reporting_mta the bounce. filter, score and tests describe the spam verdict: the
+ * rule's (scope = spam), or the one a spam condition matched; score reads "score 7.2, threshold
+ * 5", "score 7.2" or "no score", tests "BAYES_99, URIBL_BLACK" or "none listed". */
 static const char *const placeholder_names[] = {
-    "hop",        "delay",      "total",  "by",           "from",      "with",          "tls",
-    "value",      "header",     "field",  "kind",         "recipient", "status",        "reply",
-    "diagnostic", "remote_mta", "reason", "smtp_command", "format",    "reporting_mta",
-    "code",
+    "hop",    "delay",         "total",      "by",         "from",   "with",
+    "tls",    "value",         "header",     "field",      "kind",   "recipient",
+    "status", "reply",         "diagnostic", "remote_mta", "reason", "smtp_command",
+    "format", "reporting_mta", "code",       "filter",     "score",  "tests",
 };
 enum {
     P_HOP,
@@ -58,8 +60,13 @@ enum {
     P_FORMAT,
     P_REPORTING_MTA,
     P_CODE,
+    P_FILTER,
+    P_SCORE,
+    P_TESTS,
 };
-G_STATIC_ASSERT (G_N_ELEMENTS (placeholder_names) == P_CODE + 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (placeholder_names) == P_TESTS + 1);
+/* {tests} names this many tests, then "and more": a SpamAssassin verdict lists 10–40 */
+#define MD_PLACEHOLDER_MAX_TESTS 12
 
 static int
 placeholder_index (const char *name, gsize len)
@@ -160,6 +167,7 @@ append_number (GString *out, double number)
 typedef struct {
     const MdHop *hop;
     const MdRecipient *recipient;
+    const MdSpamVerdict *spam;
     const char *header;
     const MdCond *first;    /* NULL: the rule has no conditions */
     const char *first_text; /* interned value of the first condition (strings) */
@@ -288,6 +296,38 @@ placeholder (GString *out, int which, const Context *ctx, const MdAnalysis *a)
         if (bounce != NULL)
             append_text (out, bounce->reporting_mta);
         break;
+    case P_FILTER:
+        if (ctx->spam != NULL)
+            append_text (out, ctx->spam->filter);
+        break;
+    case P_SCORE:
+        if (ctx->spam == NULL)
+            break;
+        if (!ctx->spam->has_score) {
+            g_string_append (out, "no score");
+            break;
+        }
+        g_string_append (out, "score ");
+        append_number (out, ctx->spam->score);
+        if (ctx->spam->has_threshold) {
+            g_string_append (out, ", threshold ");
+            append_number (out, ctx->spam->threshold);
+        }
+        break;
+    case P_TESTS:
+        if (ctx->spam == NULL)
+            break;
+        for (guint i = 0; ctx->spam->tests != NULL && i < ctx->spam->tests->len; i++) {
+            if (i == MD_PLACEHOLDER_MAX_TESTS) {
+                g_string_append (out, " and more");
+                break;
+            }
+            g_string_append_printf (out, "%s%s", i > 0 ? ", " : "",
+                                    (const char *) g_ptr_array_index (ctx->spam->tests, i));
+        }
+        if (ctx->spam->tests == NULL || ctx->spam->tests->len == 0)
+            g_string_append (out, "none listed");
+        break;
     default:
         break;
     }
@@ -318,8 +358,9 @@ fill (MdAnalysis *a, const char *template, const Context *ctx, GString *out, GSt
             g_string_append (out, "(unknown)");
         else
             append_clean (out, value->str, value->len,
-                          which == P_DIAGNOSTIC ? MD_PLACEHOLDER_DIAGNOSTIC_MAX_CHARS
-                                                : MD_PLACEHOLDER_MAX_CHARS);
+                          which == P_DIAGNOSTIC || which == P_TESTS
+                              ? MD_PLACEHOLDER_DIAGNOSTIC_MAX_CHARS
+                              : MD_PLACEHOLDER_MAX_CHARS);
         p = close;
     }
     return md_analysis_intern (a, out->str, (gssize) out->len);
@@ -421,6 +462,8 @@ emit (Run *run, const MdRule *rule, const MdSubject *subject)
         ctx.hop = g_ptr_array_index (a->hops, subject->index);
     if (subject->scope == MD_SCOPE_RECIPIENT)
         ctx.recipient = recipient_at (a, subject->index);
+    if (subject->scope == MD_SCOPE_SPAM)
+        ctx.spam = g_ptr_array_index (a->spam, subject->index);
     const MdHop *first_hop = NULL;
     const MdRecipient *first_recipient = NULL;
     const char *first_header = NULL;
@@ -432,6 +475,8 @@ emit (Run *run, const MdRule *rule, const MdSubject *subject)
             ctx.hop = hit.value.hop;
         if (ctx.recipient == NULL && hit.value.recipient != NULL)
             ctx.recipient = hit.value.recipient;
+        if (ctx.spam == NULL && hit.value.spam != NULL)
+            ctx.spam = hit.value.spam;
         if (ctx.header == NULL && hit.value.header != NULL)
             ctx.header = hit.value.header;
         if (i == 0) {
@@ -475,7 +520,10 @@ emit (Run *run, const MdRule *rule, const MdSubject *subject)
     const MdHop *hop = subject->scope == MD_SCOPE_HOP ? ctx.hop : first_hop;
     const MdRecipient *recipient =
         subject->scope == MD_SCOPE_RECIPIENT ? ctx.recipient : first_recipient;
-    if (subject->scope != MD_SCOPE_RECIPIENT && hop != NULL) {
+    if (subject->scope == MD_SCOPE_SPAM && ctx.spam->header != NULL) {
+        f->subject_kind = MD_SUBJECT_HEADER; /* the verdict's field */
+        f->subject = ctx.spam->header;       /* already interned in @a */
+    } else if (subject->scope != MD_SCOPE_RECIPIENT && hop != NULL) {
         char index[16];
         g_snprintf (index, sizeof index, "%u", hop->index);
         f->subject_kind = MD_SUBJECT_HOP;
@@ -811,6 +859,303 @@ set_kind (Run *run, const MdRule *rule)
     }
 }
 
+/* ---- spam-filter verdicts out of their headers (DESIGN §3 spam[]) ---- */
+
+/* Tests one verdict may list: SpamAssassin lists 10–40, Rspamd up to ~100 symbols; a hostile
+ * header must not grow the model without bound. Reaching it warns "spam-limit". */
+#define MD_SPAM_MAX_TESTS 200
+/* Details one verdict may hold: Microsoft's X-Forefront-Antispam-Report has about 15 keys. */
+#define MD_SPAM_MAX_DETAILS 100
+/* A score is a short number or a bar of one character per point (X-Spam-Level): longer is not
+ * one. */
+#define MD_SPAM_SCORE_MAX 64
+
+/* parse_score - a score as filters write it: a plain decimal ("-2.16", "+1", "15.00"), or a bar
+ * of '*' or '+' (X-Spam-Level, X-Spamd-Bar: one per point) or of '-' (minus one per point);
+ * FALSE for anything else (no exponent, hex, inf or nan, which strtod would take) */
+static gboolean
+parse_score (const char *text, gsize len, double *out)
+{
+    while (len > 0 && g_ascii_isspace (*text))
+        text++, len--;
+    while (len > 0 && g_ascii_isspace (text[len - 1]))
+        len--;
+    if (len == 0 || len > MD_SPAM_SCORE_MAX)
+        return FALSE;
+    if (text[0] == '*' || text[0] == '+' || text[0] == '-') {
+        gsize n = 1;
+        while (n < len && text[n] == text[0])
+            n++;
+        if (n == len) {
+            *out = text[0] == '-' ? -(double) n : (double) n;
+            return TRUE;
+        }
+    }
+    gsize i = text[0] == '-' || text[0] == '+' ? 1 : 0;
+    guint digits = 0, dots = 0;
+    for (; i < len; i++) {
+        if (g_ascii_isdigit (text[i]))
+            digits++;
+        else if (text[i] == '.' && dots++ == 0)
+            continue;
+        else
+            return FALSE;
+    }
+    if (digits == 0)
+        return FALSE;
+    char buf[MD_SPAM_SCORE_MAX + 1];
+    memcpy (buf, text, len);
+    buf[len] = '\0';
+    *out = g_ascii_strtod (buf, NULL);
+    return TRUE;
+}
+
+/* verdict_word - the verdict a (?<verdict>) text says without spam-if or ham-if: yes, true, spam
+ * or 1 is spam; no, false, ham or 0 is ham (ASCII case-insensitively); else NULL */
+static const char *
+verdict_word (const char *text)
+{
+    static const char *const spam[] = { "yes", "true", "spam", "1" };
+    static const char *const ham[] = { "no", "false", "ham", "0" };
+    for (guint i = 0; i < G_N_ELEMENTS (spam); i++) {
+        if (g_ascii_strcasecmp (text, spam[i]) == 0)
+            return "spam";
+        if (g_ascii_strcasecmp (text, ham[i]) == 0)
+            return "ham";
+    }
+    return NULL;
+}
+
+/* spam_verdict_for - the verdict @rule fills: the one of its filter read from @header, or with
+ * merge = true the first of its filter whatever the field; a new one when there is none */
+static MdSpamVerdict *
+spam_verdict_for (MdAnalysis *a, const MdRule *rule, const char *header)
+{
+    for (guint i = 0; i < a->spam->len; i++) {
+        MdSpamVerdict *v = g_ptr_array_index (a->spam, i);
+        if (strcmp (v->filter, rule->spam_filter) == 0 &&
+            (rule->merge || (v->header != NULL && md_header_name_equal (v->header, header))))
+            return v;
+    }
+    MdSpamVerdict *v = md_analysis_add_spam (a);
+    v->filter = md_analysis_intern (a, rule->spam_filter, -1);
+    v->header = md_analysis_intern (a, header, -1);
+    v->rule = md_analysis_intern (a, rule->id, -1);
+    return v;
+}
+
+/* add_detail - @name = @value (@value_len bytes, cleaned) unless @v has a detail of that name:
+ * a detail is named once (DESIGN §3 details is an object), the first reading wins */
+static void
+add_detail (Run *run, const MdRule *rule, MdSpamVerdict *v, const char *name, gsize name_len,
+            const char *value, gsize value_len)
+{
+    MdAnalysis *a = run->analysis;
+    if (!clean_text (name, name_len, run->text))
+        return;
+    for (guint i = 0; i < v->details->len; i++)
+        if (g_ascii_strcasecmp (((const MdPair *) g_ptr_array_index (v->details, i))->name,
+                                run->text->str) == 0)
+            return;
+    if (v->details->len >= MD_SPAM_MAX_DETAILS) {
+        md_analysis_warn (a, "spam-limit", 0, rule->id);
+        return;
+    }
+    if (!clean_text (value, value_len, run->value))
+        g_string_truncate (run->value, 0); /* "CTRY:;" is present and empty */
+    md_pairs_add (a, v->details, run->text->str, run->value->str);
+}
+
+/* add_test - one piece of the (?<tests>) text, cleaned, unless empty */
+static void
+add_test (Run *run, const MdRule *rule, MdSpamVerdict *v, const char *text, gsize len)
+{
+    if (!clean_text (text, len, run->text))
+        return;
+    if (v->tests->len >= MD_SPAM_MAX_TESTS) {
+        md_analysis_warn (run->analysis, "spam-limit", 0, rule->id);
+        return;
+    }
+    g_ptr_array_add (v->tests, (gpointer) md_analysis_intern (run->analysis, run->text->str,
+                                                              (gssize) run->text->len));
+}
+
+/* split_tests - the (?<tests>) text cut at every match of the rule's tests-split pattern, or at
+ * commas and white space */
+static void
+split_tests (Run *run, const MdRule *rule, MdSpamVerdict *v, const char *text, gsize len)
+{
+    if (rule->tests_split == NULL) {
+        gsize start = 0;
+        for (gsize i = 0; i <= len; i++)
+            if (i == len || text[i] == ',' || g_ascii_isspace (text[i])) {
+                if (i > start)
+                    add_test (run, rule, v, text + start, i - start);
+                start = i + 1;
+            }
+        return;
+    }
+    pcre2_match_data *data = match_data (run);
+    gsize piece = 0;
+    for (gsize offset = 0; offset <= len;) {
+        gsize start = 0, end = 0;
+        MdMatch m = md_pattern_match_from (rule->tests_split, text, len, offset, data,
+                                           run->match.context, &start, &end);
+        if (m == MD_MATCH_LIMIT)
+            run->match.limit_hit = TRUE;
+        if (m != MD_MATCH_YES)
+            break;
+        if (end > start) { /* an empty separator cuts nothing */
+            add_test (run, rule, v, text + piece, start - piece);
+            piece = end;
+        }
+        offset = next_offset (text, len, offset, start, end);
+    }
+    if (piece < len)
+        add_test (run, rule, v, text + piece, len - piece);
+}
+
+/* add_group_details - the groups of @pattern's last match (in @data) named with a capital letter
+ * become details of that name */
+static void
+add_group_details (Run *run, const MdRule *rule, MdSpamVerdict *v, const MdPattern *pattern,
+                   char **names, pcre2_match_data *data, const char *text)
+{
+    for (guint i = 0; names[i] != NULL; i++) {
+        gsize start = 0, end = 0;
+        if (g_ascii_isupper (names[i][0]) &&
+            md_pattern_get_named (pattern, data, names[i], &start, &end))
+            add_detail (run, rule, v, names[i], strlen (names[i]), text + start, end - start);
+    }
+}
+
+/* scan_details - every match of the rule's details pattern over @text adds its details */
+static void
+scan_details (Run *run, const MdRule *rule, MdSpamVerdict *v, const char *text, gsize len)
+{
+    g_auto (GStrv) names = md_pattern_get_names (rule->details);
+    pcre2_match_data *data = match_data (run);
+    for (gsize offset = 0, n = 0; offset <= len && n < MD_SPAM_MAX_DETAILS * 2; n++) {
+        gsize start = 0, end = 0;
+        MdMatch m = md_pattern_match_from (rule->details, text, len, offset, data,
+                                           run->match.context, &start, &end);
+        if (m == MD_MATCH_LIMIT)
+            run->match.limit_hit = TRUE;
+        if (m != MD_MATCH_YES)
+            break;
+        offset = next_offset (text, len, offset, start, end);
+        gsize ns = 0, ne = 0, vs = 0, ve = 0;
+        if (md_pattern_get_named (rule->details, data, "name", &ns, &ne) &&
+            md_pattern_get_named (rule->details, data, "value", &vs, &ve))
+            add_detail (run, rule, v, text + ns, ne - ns, text + vs, ve - vs);
+        add_group_details (run, rule, v, rule->details, names, data, text);
+    }
+}
+
+/* apply_spam - a spam-verdict rule matched: its header condition's groups (matched once more, so
+ * the match data is that pattern's) fill the verdict of (filter, header), or of the filter with
+ * merge; only what the verdict still lacks is filled */
+static void
+apply_spam (Run *run, const MdRule *rule, const MdSubject *subject)
+{
+    MdAnalysis *a = run->analysis;
+    need_scratch (run);
+    const MdCond *cond = &rule->conds[rule->groups_cond];
+    MdCondHit hit = { .start = 0 };
+    if (!md_cond_eval (cond, subject, &run->match, &hit) || hit.value.header == NULL)
+        return; /* cannot happen: the rule matched */
+    const char *text = hit.value.text;
+    gsize len = hit.value.len;
+    pcre2_match_data *data = match_data (run);
+    /* the groups, read before another pattern reuses the match data */
+    const char *group[MD_SPAM_GROUP_COUNT];
+    gsize group_len[MD_SPAM_GROUP_COUNT];
+    for (guint g = 0; g < MD_SPAM_GROUP_COUNT; g++) {
+        gsize start = 0, end = 0;
+        gboolean set =
+            md_pattern_get_named (cond->pattern, data, md_rules_spam_groups[g], &start, &end);
+        group[g] = set && end > start ? text + start : NULL;
+        group_len[g] = set && end > start ? end - start : 0;
+    }
+    MdSpamVerdict *v = spam_verdict_for (a, rule, hit.value.header);
+    g_auto (GStrv) names = md_pattern_get_names (cond->pattern);
+    add_group_details (run, rule, v, cond->pattern, names, data, text);
+
+    double number = 0;
+    if (!v->has_score && group[MD_SPAM_GROUP_SCORE] != NULL &&
+        parse_score (group[MD_SPAM_GROUP_SCORE], group_len[MD_SPAM_GROUP_SCORE], &number))
+        v->score = number, v->has_score = TRUE;
+    if (!v->has_threshold && group[MD_SPAM_GROUP_THRESHOLD] != NULL &&
+        parse_score (group[MD_SPAM_GROUP_THRESHOLD], group_len[MD_SPAM_GROUP_THRESHOLD], &number))
+        v->threshold = number, v->has_threshold = TRUE;
+
+    if (strcmp (v->verdict, "unknown") == 0) {
+        const char *verdict = rule->spam_verdict; /* static "spam"/"ham" below, or NULL */
+        const char *said = group[MD_SPAM_GROUP_VERDICT];
+        gsize said_len = group_len[MD_SPAM_GROUP_VERDICT];
+        if (verdict == NULL && said != NULL && (rule->spam_if != NULL || rule->ham_if != NULL)) {
+            gboolean spam = rule->spam_if != NULL &&
+                            md_pattern_match (rule->spam_if, said, said_len, data,
+                                              run->match.context, NULL, NULL) == MD_MATCH_YES;
+            gboolean ham = !spam && rule->ham_if != NULL &&
+                           md_pattern_match (rule->ham_if, said, said_len, data, run->match.context,
+                                             NULL, NULL) == MD_MATCH_YES;
+            if (spam)
+                verdict = "spam";
+            else if (ham || rule->ham_if == NULL) /* spam-if alone: the rest is ham */
+                verdict = "ham";
+            else if (rule->spam_if == NULL) /* ham-if alone: the rest is spam */
+                verdict = "spam";
+        } else if (verdict == NULL && said != NULL && clean_text (said, said_len, run->text)) {
+            verdict = verdict_word (run->text->str);
+        }
+        if (verdict != NULL)
+            v->verdict = strcmp (verdict, "spam") == 0 ? "spam" : "ham";
+    }
+
+    if (v->tests->len == 0 && group[MD_SPAM_GROUP_TESTS] != NULL)
+        split_tests (run, rule, v, group[MD_SPAM_GROUP_TESTS], group_len[MD_SPAM_GROUP_TESTS]);
+    if (rule->details != NULL)
+        scan_details (run, rule, v, text, len);
+}
+
+/* finish_spam - a verdict no rule said in words is the score against the threshold
+ * (SpamAssassin: S >= R), once every rule had its say: Rspamd's X-Spamd-Result gives the reject
+ * threshold, and X-Rspamd-Action, read after it, knows better */
+static void
+finish_spam (MdAnalysis *a)
+{
+    for (guint i = 0; i < a->spam->len; i++) {
+        MdSpamVerdict *v = g_ptr_array_index (a->spam, i);
+        if (strcmp (v->verdict, "unknown") == 0 && v->has_score && v->has_threshold)
+            v->verdict = v->score >= v->threshold ? "spam" : "ham";
+    }
+}
+
+/* run_spam - the spam-verdict extract rules, in priority order; stop ends only them */
+static void
+run_spam (Run *run, const GPtrArray *rules)
+{
+    for (guint i = 0; i < rules->len; i++) {
+        const MdRule *rule = g_ptr_array_index (rules, i);
+        if (rule->spam_filter == NULL)
+            continue;
+        MdSubject subject = { MD_SCOPE_MESSAGE, 0 };
+        gboolean hit = matches (run, rule, &subject);
+        if (hit)
+            apply_spam (run, rule, &subject);
+        if (run->match.limit_hit) {
+            warn_limit (run, rule);
+            run->match.limit_hit = FALSE;
+        }
+        if (hit)
+            traced (run, rule);
+        if (hit && rule->stop)
+            break;
+    }
+    finish_spam (run->analysis);
+}
+
 /* run_extract - extract rules in priority order: a rule matches when its conditions hold and,
  * when it creates recipients, its pattern names at least one; then it sets format, fills shared
  * fields and sets the kind. stop ends the stage. */
@@ -830,8 +1175,11 @@ static void
 run_extract (Run *run, const GPtrArray *rules)
 {
     MdAnalysis *a = run->analysis;
+    run_spam (run, rules); /* first: a bounce rule's stop must not hide a verdict */
     for (guint i = 0; i < rules->len; i++) {
         const MdRule *rule = g_ptr_array_index (rules, i);
+        if (rule->spam_filter != NULL)
+            continue;
         gboolean had_recipients = a->bounce != NULL && a->bounce->recipients->len > 0;
         /* A rule that could only add recipients, or fill fields its recipients already have, has
          * nothing to do once a report gave them: its conditions, patterns over the whole bounce
@@ -923,8 +1271,10 @@ md_rules_run_traced (const MdRuleSet *set, MdStage stage, MdAnalysis *analysis, 
     const GPtrArray *message_rules = set->index[stage][MD_SCOPE_MESSAGE];
     const GPtrArray *hop_rules = set->index[stage][MD_SCOPE_HOP];
     const GPtrArray *recipient_rules = set->index[stage][MD_SCOPE_RECIPIENT];
+    const GPtrArray *spam_rules = set->index[stage][MD_SCOPE_SPAM];
+    guint n_spam = analysis->spam->len; /* diagnosis adds no verdict */
     if (message_rules->len == 0 && (hop_rules->len == 0 || analysis->hops->len == 0) &&
-        (recipient_rules->len == 0 || n_recipients == 0))
+        (recipient_rules->len == 0 || n_recipients == 0) && (spam_rules->len == 0 || n_spam == 0))
         return;
     Run run;
     run_init (&run, set, analysis, explain);
@@ -950,8 +1300,25 @@ md_rules_run_traced (const MdRuleSet *set, MdStage stage, MdAnalysis *analysis, 
             subject = (MdSubject){ MD_SCOPE_RECIPIENT, i };
             run_rules (&run, recipient_rules, &subject);
         }
+        for (guint i = 0; spam_rules->len > 0 && i < n_spam; i++) {
+            subject = (MdSubject){ MD_SCOPE_SPAM, i };
+            run_rules (&run, spam_rules, &subject);
+        }
         break;
     }
     }
+    run_clear (&run);
+}
+
+void
+md_rules_extract_spam (const MdRuleSet *set, MdAnalysis *analysis)
+{
+    g_return_if_fail (set != NULL && analysis != NULL);
+    const GPtrArray *rules = set->index[MD_STAGE_EXTRACT][MD_SCOPE_MESSAGE];
+    if (rules->len == 0)
+        return;
+    Run run;
+    run_init (&run, set, analysis, FALSE);
+    run_spam (&run, rules);
     run_clear (&run);
 }

@@ -13,7 +13,11 @@
  * - DESIGN §4 names reason, hard, kind and action both as reserved keys and as selectors: kind and
  *   action are settings in extract rules, reason and hard in classify rules, conditions elsewhere.
  * - Extract rules add recipients, shared, format and merge; extract rules are message scope,
- *   classify rules recipient scope (implied) and need a reason. */
+ *   classify rules recipient scope (implied) and need a reason.
+ * - Spam-verdict rules are extract rules with spam-filter (issue #9): the named groups of a header
+ *   condition fill one MdSpamVerdict; verdict, spam-if, ham-if, details and tests-split refine it,
+ *   merge widens the verdict it fills from (filter, header) to the filter. scope = spam runs a
+ *   diagnose rule once per verdict, like scope = hop per hop. */
 #include <dirent.h>
 #include <errno.h>
 #include <string.h>
@@ -63,11 +67,17 @@ static const char *const reasons[] = {
 const char *const md_rules_groups[MD_GROUP_COUNT] = {
     "recipient", "status", "reply", "diagnostic", "remote_mta", "smtp_command", "action",
 };
+const char *const md_rules_spam_groups[MD_SPAM_GROUP_COUNT] = {
+    "verdict",
+    "score",
+    "threshold",
+    "tests",
+};
 const char *const md_rules_actions[MD_ACTION_COUNT] = {
     "failed", "delayed", "delivered", "relayed", "expanded",
 };
 
-static const char *const scope_names[] = { "message", "recipient", "hop" };     /* MdScope order */
+static const char *const scope_names[] = { "message", "recipient", "hop", "spam" }; /* MdScope */
 static const char *const stage_names[] = { "extract", "classify", "diagnose" }; /* MdStage order */
 
 static int
@@ -316,6 +326,12 @@ rule_free (MdRule *rule)
     md_pattern_free (rule->recipients);
     g_free (rule->recipients_in);
     md_pattern_free (rule->shared);
+    g_free (rule->spam_filter);
+    g_free (rule->spam_verdict);
+    md_pattern_free (rule->spam_if);
+    md_pattern_free (rule->ham_if);
+    md_pattern_free (rule->details);
+    md_pattern_free (rule->tests_split);
     g_free (rule);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdRule, rule_free)
@@ -386,6 +402,19 @@ text_key (Errors *e, GKeyFile *kf, const char *group, const ScanKey *k, gboolean
     return g_steal_pointer (&text);
 }
 
+/* valid_detail_name - spam.detail:<NAME>: a detail name as filters write them ("SFV", "BCL",
+ * "spamscore", "X-CustomSpam"): letters, digits, '-', '_' and '.' */
+static gboolean
+valid_detail_name (const char *name)
+{
+    if (*name == '\0')
+        return FALSE;
+    for (const char *p = name; *p != '\0'; p++)
+        if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
+            return FALSE;
+    return TRUE;
+}
+
 /* compile - @value (a pattern as written, trailing blanks already removed) compiled, or NULL after
  * an error at the line and column PCRE2 blames */
 static MdPattern *
@@ -407,13 +436,16 @@ add_condition (Errors *e, GArray *conds, const MdSelector *sel, const char *arg,
                char *value)
 {
     if (sel->prefix) {
-        gboolean ok =
-            g_str_has_prefix (sel->name, "auth.") ? valid_auth_arg (arg) : valid_field_name (arg);
+        gboolean auth = g_str_has_prefix (sel->name, "auth.");
+        gboolean detail = g_str_has_prefix (sel->name, "spam.detail:");
+        gboolean ok = auth     ? valid_auth_arg (arg)
+                      : detail ? valid_detail_name (arg)
+                               : valid_field_name (arg);
         if (!ok) {
             add_error (e, k->line, 0, "selector '%s' needs %s after '%s'", k->key,
-                       g_str_has_prefix (sel->name, "auth.")
-                           ? "a method (auth.spf, auth.dkim.header.d)"
-                           : "a header field name",
+                       auth     ? "a method (auth.spf, auth.dkim.header.d)"
+                       : detail ? "a detail name (spam.detail:SFV)"
+                                : "a header field name",
                        sel->name);
             return;
         }
@@ -505,6 +537,107 @@ extraction_pattern (Errors *e, const ScanKey *k, char *value, gboolean recipient
     return g_steal_pointer (&pattern);
 }
 
+/* spam_pattern - the pattern of spam-if, ham-if or tests-split: no named groups needed */
+static MdPattern *
+spam_pattern (Errors *e, const ScanKey *k, char *value)
+{
+    if (*g_strchomp (value) == '\0') {
+        add_error (e, k->line, 0, "'%s' is empty", k->key);
+        return NULL;
+    }
+    return compile (e, k, value);
+}
+
+/* details_pattern - the details key: (?<name>…) and (?<value>…) give one detail per match, and
+ * a group named with a capital letter (?<SCL>…) a detail of that name */
+static MdPattern *
+details_pattern (Errors *e, const ScanKey *k, char *value)
+{
+    g_autoptr (MdPattern) pattern = spam_pattern (e, k, value);
+    if (pattern == NULL)
+        return NULL;
+    g_auto (GStrv) names = md_pattern_get_names (pattern);
+    gboolean has_name = FALSE, has_value = FALSE, has_upper = FALSE;
+    for (guint i = 0; names[i] != NULL; i++) {
+        if (g_ascii_isupper (names[i][0]))
+            has_upper = TRUE;
+        else if (strcmp (names[i], "name") == 0)
+            has_name = TRUE;
+        else if (strcmp (names[i], "value") == 0)
+            has_value = TRUE;
+        else {
+            add_error (e, k->line, 0,
+                       "unknown group (?<%s>…) in 'details' (known: name, value, or a detail "
+                       "name starting with a capital letter)",
+                       names[i]);
+            return NULL;
+        }
+    }
+    if (has_name != has_value || (!has_name && !has_upper)) {
+        add_error (e, k->line, 0,
+                   "'details' needs (?<name>…) with (?<value>…), or a group named after the "
+                   "detail ((?<SCL>…))");
+        return NULL;
+    }
+    return g_steal_pointer (&pattern);
+}
+
+/* check_spam_groups - a spam-filter rule: its header conditions' named groups are verdict, score,
+ * threshold, tests or detail names (a capital first); rule->groups_cond becomes the first header
+ * condition with a named group, else the first header condition. FALSE after an error. */
+static gboolean
+check_spam_groups (Errors *e, const ScanGroup *g, MdRule *rule, GArray *conds,
+                   const ScanKey *verdict_key, const ScanKey *if_key)
+{
+    rule->groups_cond = -1;
+    gboolean has_verdict = FALSE;
+    for (guint i = 0; i < conds->len; i++) {
+        const MdCond *c = &g_array_index (conds, MdCond, i);
+        if (!g_str_has_prefix (c->key, "header:"))
+            continue;
+        const ScanKey *k = g_hash_table_lookup (g->key_index, c->key);
+        g_auto (GStrv) names = md_pattern_get_names (c->pattern);
+        for (guint n = 0; names[n] != NULL; n++) {
+            if (g_ascii_isupper (names[n][0]))
+                continue;
+            int group = lookup (md_rules_spam_groups, MD_SPAM_GROUP_COUNT, names[n]);
+            if (group < 0) {
+                add_error (e, k != NULL ? k->line : g->line, 0,
+                           "unknown group (?<%s>…) in '%s' (known: verdict, score, threshold, "
+                           "tests, or a detail name starting with a capital letter)",
+                           names[n], c->key);
+                return FALSE;
+            }
+            has_verdict |= rule->groups_cond < 0 && group == MD_SPAM_GROUP_VERDICT;
+        }
+        if (rule->groups_cond < 0 && names[0] != NULL)
+            rule->groups_cond = (int) i;
+    }
+    if (rule->groups_cond < 0) /* no groups at all: the first header condition names the field */
+        for (guint i = 0; i < conds->len && rule->groups_cond < 0; i++)
+            if (g_str_has_prefix (g_array_index (conds, MdCond, i).key, "header:"))
+                rule->groups_cond = (int) i;
+    if (rule->groups_cond < 0) {
+        add_error (e, g->line, 0,
+                   "rule [%s] has 'spam-filter' but no header:<Name> condition (the field the "
+                   "verdict is read from)",
+                   g->name);
+        return FALSE;
+    }
+    if (verdict_key != NULL && has_verdict) {
+        add_error (e, verdict_key->line, 0,
+                   "'verdict' fixes the verdict, but the pattern has a (?<verdict>…) group: keep "
+                   "one");
+        return FALSE;
+    }
+    if (if_key != NULL && !has_verdict) {
+        add_error (e, if_key->line, 0, "'%s' needs a (?<verdict>…) group in the header pattern",
+                   if_key->key);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* The kinds an extract rule may set (DESIGN §3 kind; message and headers are the parser's). */
 static const char *const settable_kinds[] = { "bounce", "feedback", "auto-reply" };
 static const MdKind settable_kind_values[] = { MD_KIND_BOUNCE, MD_KIND_FEEDBACK,
@@ -541,6 +674,7 @@ build_rule (Errors *e, GKeyFile *kf, const ScanGroup *g)
     if (stage == MD_STAGE_CLASSIFY)
         rule->scope = MD_SCOPE_RECIPIENT;
     const ScanKey *scope_key = NULL, *action_key = NULL, *merge_key = NULL, *in_key = NULL;
+    const ScanKey *spam_key = NULL, *verdict_key = NULL, *if_key = NULL, *spam_only_key = NULL;
 
     for (guint i = 0; i < g->keys->len; i++) {
         const ScanKey *k = g_ptr_array_index (g->keys, i);
@@ -560,7 +694,10 @@ build_rule (Errors *e, GKeyFile *kf, const ScanGroup *g)
         gboolean flag = FALSE;
         gboolean extract_key = strcmp (key, "format") == 0 || strcmp (key, "recipients") == 0 ||
                                strcmp (key, "shared") == 0 || strcmp (key, "merge") == 0 ||
-                               strcmp (key, "recipients-in") == 0;
+                               strcmp (key, "recipients-in") == 0 ||
+                               strcmp (key, "spam-filter") == 0 || strcmp (key, "verdict") == 0 ||
+                               strcmp (key, "spam-if") == 0 || strcmp (key, "ham-if") == 0 ||
+                               strcmp (key, "details") == 0 || strcmp (key, "tests-split") == 0;
         if (extract_key && stage != MD_STAGE_EXTRACT) {
             add_error (e, k->line, 0, "'%s' belongs to extract rules (stage = extract)", key);
         } else if (strcmp (key, "title") == 0) {
@@ -627,6 +764,32 @@ build_rule (Errors *e, GKeyFile *kf, const ScanGroup *g)
             in_key = k;
         } else if (strcmp (key, "shared") == 0) {
             rule->shared = extraction_pattern (e, k, value, FALSE);
+        } else if (strcmp (key, "spam-filter") == 0) {
+            if (!valid_rule_id (g_strchomp (value)))
+                add_error (e, k->line, 0,
+                           "spam-filter must be a lowercase token (letters, digits, '.', '-', "
+                           "'_'), not '%s'",
+                           value);
+            else
+                rule->spam_filter = g_strdup (value);
+            spam_key = k;
+        } else if (strcmp (key, "verdict") == 0) {
+            g_strchomp (value);
+            if (strcmp (value, "spam") != 0 && strcmp (value, "ham") != 0)
+                add_error (e, k->line, 0, "verdict must be spam or ham, not '%s'", value);
+            else
+                rule->spam_verdict = g_strdup (value);
+            verdict_key = spam_only_key = k;
+        } else if (strcmp (key, "spam-if") == 0 || strcmp (key, "ham-if") == 0) {
+            MdPattern **slot = key[0] == 's' ? &rule->spam_if : &rule->ham_if;
+            *slot = spam_pattern (e, k, value);
+            if_key = spam_only_key = k;
+        } else if (strcmp (key, "details") == 0) {
+            rule->details = details_pattern (e, k, value);
+            spam_only_key = k;
+        } else if (strcmp (key, "tests-split") == 0) {
+            rule->tests_split = spam_pattern (e, k, value);
+            spam_only_key = k;
         } else if ((strcmp (key, "hard") == 0 && stage == MD_STAGE_CLASSIFY) ||
                    strcmp (key, "stop") == 0 || strcmp (key, "override") == 0 ||
                    strcmp (key, "disabled") == 0 || strcmp (key, "merge") == 0) {
@@ -681,10 +844,19 @@ build_rule (Errors *e, GKeyFile *kf, const ScanGroup *g)
             add_error (e, action_key->line, 0,
                        "'action' needs 'recipients': it is the action of the recipients the rule "
                        "creates");
-        else if (merge_key != NULL && rule->recipients == NULL)
-            add_error (e, merge_key->line, 0, "'merge' needs 'recipients'");
+        else if (merge_key != NULL && rule->recipients == NULL && rule->spam_filter == NULL)
+            add_error (e, merge_key->line, 0, "'merge' needs 'recipients' or 'spam-filter'");
+        else if (spam_only_key != NULL && rule->spam_filter == NULL)
+            add_error (e, spam_only_key->line, 0, "'%s' needs 'spam-filter'", spam_only_key->key);
+        else if (rule->spam_filter != NULL && (rule->recipients != NULL || rule->shared != NULL ||
+                                               rule->format != NULL || rule->set_kind >= 0))
+            add_error (e, spam_key->line, 0,
+                       "a spam-filter rule adds a verdict: recipients, shared, format and kind "
+                       "belong to bounce rules");
         else if (in_key != NULL && rule->recipients == NULL)
             add_error (e, in_key->line, 0, "'recipients-in' needs 'recipients'");
+        else if (rule->spam_filter != NULL)
+            (void) check_spam_groups (e, g, rule, conds, verdict_key, if_key);
     }
     if (e->count > errors_before)
         return NULL;
@@ -766,6 +938,10 @@ rebuild_index (MdRuleSet *set)
             set->max_pairs = MAX (set->max_pairs, md_pattern_get_pairs (rule->recipients));
         if (rule->shared != NULL)
             set->max_pairs = MAX (set->max_pairs, md_pattern_get_pairs (rule->shared));
+        MdPattern *spam[] = { rule->spam_if, rule->ham_if, rule->details, rule->tests_split };
+        for (guint j = 0; j < G_N_ELEMENTS (spam); j++)
+            if (spam[j] != NULL)
+                set->max_pairs = MAX (set->max_pairs, md_pattern_get_pairs (spam[j]));
         if (!rule->disabled && rule->indexable)
             g_ptr_array_add (set->index[rule->stage][rule->scope], rule);
     }
@@ -932,7 +1108,7 @@ md_rules_foreach (const MdRuleSet *set, void (*fn) (const MdRuleInfo *info, gpoi
         const MdRule *rule = g_ptr_array_index (set->rules, i);
         if (rule->disabled)
             continue;
-        MdRuleInfo info = { rule->id, rule->stage, rule->format };
+        MdRuleInfo info = { rule->id, rule->stage, rule->format, rule->spam_filter };
         fn (&info, data);
     }
 }

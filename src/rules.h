@@ -25,11 +25,18 @@ typedef void (*MdRuleTrace) (const char *id, gpointer data);
 void md_rules_run_traced (const MdRuleSet *set, MdStage stage, MdAnalysis *analysis,
                           gboolean explain, MdRuleTrace trace, gpointer data);
 
+/* md_rules_extract_spam - runs only the spam-verdict extract rules (spam-filter) over @analysis:
+ * for a returned message, and for tests of diagnose rules that read verdicts. The extract stage
+ * of md_rules_run runs them too, before the bounce rules; a bounce rule's stop does not end them.
+ */
+void md_rules_extract_spam (const MdRuleSet *set, MdAnalysis *analysis);
+
 /* MdRuleInfo - one enabled rule, as md_rules_foreach shows it */
 typedef struct {
     const char *id;
     MdStage stage;
-    const char *format; /* the bounce.format an extract rule sets, or NULL */
+    const char *format;      /* the bounce.format an extract rule sets, or NULL */
+    const char *spam_filter; /* the filter of a spam-verdict extract rule, or NULL */
 } MdRuleInfo;
 /* md_rules_foreach - calls @fn for every enabled rule of @set, in load order (tests check that
  * each has cases) */

@@ -4,8 +4,8 @@
  * new rule comes with its cases. The case format is described in tests/rules/README.md. The model
  * is built by hand from the case's fields (the parsers are tested elsewhere), the real rules
  * directory is loaded, and the stage of the rule is run: extract (was the rule among those that
- * matched?), classify (did it decide the case's recipient?) or diagnose (after classify: did it
- * give a finding?). */
+ * matched? a spam-verdict rule: which verdict did it give?), classify (did it decide the case's
+ * recipient?) or diagnose (after classify: did it give a finding?). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -53,7 +53,7 @@ static const char *const expect_keys[] = {
     "expect-count",   "expect-recipient",  "expect-status",     "expect-reply",
     "expect-action",  "expect-diagnostic", "expect-remote-mta", "expect-smtp-command",
     "expect-kind",    "expect-format",     "expect-hard",       "expect-title",
-    "expect-subject",
+    "expect-subject", "expect-spam",       "expect-tests",      "expect-detail",
 };
 
 static void
@@ -104,7 +104,8 @@ known_key (const char *key)
 static gboolean
 repeatable (const char *key)
 {
-    return g_str_has_prefix (key, "header:") || strcmp (key, "also-recipient") == 0;
+    return g_str_has_prefix (key, "header:") || strcmp (key, "also-recipient") == 0 ||
+           strcmp (key, "expect-detail") == 0;
 }
 
 /* heredoc - TRUE for a value "<<WORD", WORD in capitals and digits: the text follows. Any other
@@ -289,6 +290,7 @@ typedef struct {
     char *id;
     MdStage stage;
     char *format;
+    char *spam_filter; /* a spam-verdict extract rule's filter, or NULL */
     guint hits, misses;
 } RuleEntry;
 
@@ -298,6 +300,7 @@ rule_entry_free (gpointer data)
     RuleEntry *e = data;
     g_free (e->id);
     g_free (e->format);
+    g_free (e->spam_filter);
     g_free (e);
 }
 
@@ -308,6 +311,7 @@ collect_rule (const MdRuleInfo *info, gpointer data)
     e->id = g_strdup (info->id);
     e->stage = info->stage;
     e->format = g_strdup (info->format);
+    e->spam_filter = g_strdup (info->spam_filter);
     g_ptr_array_add (data, e);
 }
 
@@ -575,6 +579,74 @@ check_number (GString *errors, const Case *c, const char *key, long got)
     g_string_append_printf (errors, "%s%s %ld", errors->len > 0 ? "; " : "", key + 7, got);
 }
 
+/* spam_of - the first verdict of @filter, or NULL */
+static const MdSpamVerdict *
+spam_of (const MdAnalysis *a, const char *filter)
+{
+    for (guint i = 0; i < a->spam->len; i++) {
+        const MdSpamVerdict *v = g_ptr_array_index (a->spam, i);
+        if (g_strcmp0 (v->filter, filter) == 0)
+            return v;
+    }
+    return NULL;
+}
+
+static void
+append_optional_number (GString *out, gboolean has, double number)
+{
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    g_string_append_printf (out, " %s",
+                            has ? g_ascii_formatd (buf, sizeof buf, "%.15g", number) : "-");
+}
+
+/* check_spam - a spam-verdict rule's hit: its filter has a verdict; expect-spam = "FILTER
+ * VERDICT SCORE THRESHOLD" ("-" for a missing number, trailing ones may be left out),
+ * expect-tests = "A,B" (all of them, in order), expect-detail = "NAME=VALUE" (repeatable) */
+static void
+check_spam (GString *errors, const Case *c, const MdAnalysis *a, const char *filter)
+{
+    const MdSpamVerdict *v = spam_of (a, filter);
+    if (v == NULL) {
+        g_string_append_printf (errors, "%sno verdict of %s", errors->len > 0 ? "; " : "", filter);
+        return;
+    }
+    g_autoptr (GString) got = g_string_new (NULL);
+    g_string_append_printf (got, "%s %s", v->filter, v->verdict);
+    append_optional_number (got, v->has_score, v->score);
+    append_optional_number (got, v->has_threshold, v->threshold);
+    const char *want = get (c, "expect-spam");
+    if (want != NULL) {
+        g_auto (GStrv) w = g_strsplit_set (want, " ", -1);
+        g_auto (GStrv) g = g_strsplit_set (got->str, " ", -1);
+        gboolean same = g_strv_length (w) <= g_strv_length (g);
+        for (guint i = 0; same && w[i] != NULL; i++)
+            same = i < 2 || strcmp (w[i], "-") == 0 || strcmp (g[i], "-") == 0
+                       ? strcmp (w[i], g[i]) == 0
+                       : g_ascii_strtod (w[i], NULL) == g_ascii_strtod (g[i], NULL);
+        if (!same)
+            g_string_append_printf (errors, "%sspam '%s'", errors->len > 0 ? "; " : "", got->str);
+    }
+    g_autoptr (GString) tests = g_string_new (NULL);
+    for (guint i = 0; i < v->tests->len; i++)
+        g_string_append_printf (tests, "%s%s", i > 0 ? "," : "",
+                                (const char *) g_ptr_array_index (v->tests, i));
+    check_text (errors, c, "expect-tests", tests->len > 0 ? tests->str : NULL);
+    for (guint i = 0; i < c->fields->len; i++) {
+        const Field *f = g_ptr_array_index (c->fields, i);
+        if (strcmp (f->key, "expect-detail") != 0)
+            continue;
+        gboolean found = FALSE;
+        for (guint k = 0; !found && k < v->details->len; k++) {
+            const MdPair *p = g_ptr_array_index (v->details, k);
+            g_autofree char *pair = g_strdup_printf ("%s=%s", p->name, p->value);
+            found = strcmp (pair, f->value) == 0;
+        }
+        if (!found)
+            g_string_append_printf (errors, "%sno detail %s", errors->len > 0 ? "; " : "",
+                                    f->value);
+    }
+}
+
 /* run_case - the case's verdict: NULL when it holds, else what was got instead (transfer full) */
 static char *
 run_case (const Fixture *fx, const Case *c, const RuleEntry *rule)
@@ -596,6 +668,10 @@ run_case (const Fixture *fx, const Case *c, const RuleEntry *rule)
         }
         if (!c->hit)
             return NULL;
+        if (rule->spam_filter != NULL) {
+            check_spam (errors, c, a, rule->spam_filter);
+            break;
+        }
         guint n = a->bounce != NULL ? a->bounce->recipients->len : 0;
         const MdRecipient *first = n > 0 ? g_ptr_array_index (a->bounce->recipients, 0) : NULL;
         /* a rule that names a format creates recipients: the format says who read the bounce */
@@ -630,6 +706,7 @@ run_case (const Fixture *fx, const Case *c, const RuleEntry *rule)
         break;
     }
     case MD_STAGE_DIAGNOSE: {
+        md_rules_extract_spam (fx->set, a); /* the verdicts of the case's headers */
         md_rules_run (fx->set, MD_STAGE_CLASSIFY, a, FALSE);
         md_rules_run_traced (fx->set, MD_STAGE_DIAGNOSE, a, FALSE, trace_rule, matched);
         const MdFinding *f = finding_of (a, rule->id);

@@ -184,7 +184,7 @@ static const struct {
     { "bad-reason", "[c]\nstage = classify\nreason = nouser\nstatus = .\n",
       "t.rules:3: unknown reason 'nouser' (see DESIGN §5)" },
     { "bad-scope", HEAD "scope = recipients\nkind = .\n",
-      "t.rules:4: unknown scope 'recipients' (message, recipient, hop)" },
+      "t.rules:4: unknown scope 'recipients' (message, recipient, hop, spam)" },
     { "bad-stage", HEAD "stage = final\nkind = .\n",
       "t.rules:4: unknown stage 'final' (extract, classify, diagnose)" },
     { "bad-bool", HEAD "stop = yes\nkind = .\n",
@@ -196,11 +196,13 @@ static const struct {
     { "bad-placeholder", HEAD "kind = .\nadvice = ask {hostname}\n",
       "t.rules:5: 'advice': unknown placeholder {hostname} (known: {hop} {delay} {total} {by} "
       "{from} {with} {tls} {value} {header} {field} {kind} {recipient} {status} {reply} "
-      "{diagnostic} {remote_mta} {reason} {smtp_command} {format} {reporting_mta} {code})" },
+      "{diagnostic} {remote_mta} {reason} {smtp_command} {format} {reporting_mta} {code} {filter} "
+      "{score} {tests})" },
     { "bad-placeholder-translation", HEAD "kind = .\nadvice = ok\nadvice[de] = {Hop}\n",
       "t.rules:6: 'advice[de]': unknown placeholder {Hop} (known: {hop} {delay} {total} {by} "
       "{from} {with} {tls} {value} {header} {field} {kind} {recipient} {status} {reply} "
-      "{diagnostic} {remote_mta} {reason} {smtp_command} {format} {reporting_mta} {code})" },
+      "{diagnostic} {remote_mta} {reason} {smtp_command} {format} {reporting_mta} {code} {filter} "
+      "{score} {tests})" },
     { "unclosed-placeholder", "[a]\ntitle = Hop {hop\ncategory = delay\nkind = .\n",
       "t.rules:2: 'title': '{' without '}' (write {{ for a literal brace)" },
     { "title-translated", HEAD "kind = .\ntitle[de] = x\n",
@@ -285,7 +287,7 @@ static const struct {
       "t.rules:4: 'action' needs 'recipients': it is the action of the recipients the rule "
       "creates" },
     { "merge-without-recipients", EXTRACT "human-text = x\nmerge = true\n",
-      "t.rules:4: 'merge' needs 'recipients'" },
+      "t.rules:4: 'merge' needs 'recipients' or 'spam-filter'" },
     { "bad-merge", EXTRACT "format = f\nrecipients = (?<recipient>x)\nmerge = yes\n",
       "t.rules:5: 'merge' must be true or false, not 'yes'" },
     { "extract-no-conditions", EXTRACT "kind = auto-reply\n",
@@ -1521,6 +1523,202 @@ shipped_advice_reads_well (void **state)
                          "to look up this message in the mail log.");
 }
 
+/* ---- spam-filter verdicts (issue #9 item 4) ---- */
+
+#define SPAM_RULES                                                                                 \
+    "[sa.status]\nstage = extract\nspam-filter = sa\npriority = 10\n"                              \
+    "header:X-Spam-Status = ^(?<verdict>Yes|No), score=(?<score>\\S+) "                            \
+    "required=(?<threshold>\\S+)(?: tests=(?<tests>\\S*))?\n"                                      \
+    "[sa.flag]\nstage = extract\nspam-filter = sa\nmerge = true\n"                                 \
+    "header:X-Spam-Flag = ^(?<verdict>(?i:yes))$\n"                                                \
+    "[sa.bare]\nstage = extract\nspam-filter = sa\n"                                               \
+    "header:X-Spam-Bare = ^(?<score>\\S+) (?<threshold>\\S+)$\n"                                   \
+    "[ms]\nstage = extract\nspam-filter = ms\n"                                                    \
+    "header:X-MS = SFV:(?<verdict>[A-Z]+)\nspam-if = ^SPM$\nham-if = ^NSPM$\n"                     \
+    "details = (?:^|;)(?<name>[A-Z]+):(?<value>[^;]*)\n"                                           \
+    "[ms.scl]\nstage = extract\nspam-filter = ms\nmerge = true\n"                                  \
+    "header:X-MS-SCL = ^(?=(?<SCL>-?\\d+))(?<score>-?\\d+)$\n"
+
+static const MdSpamVerdict *
+spam_row (const MdAnalysis *a, const char *label, guint i)
+{
+    if (i >= a->spam->len)
+        fail_msg ("row %s: got %u verdicts", label, a->spam->len);
+    return g_ptr_array_index (a->spam, i);
+}
+
+static const char *
+detail (const MdSpamVerdict *v, const char *name)
+{
+    for (guint i = 0; i < v->details->len; i++) {
+        const MdPair *p = g_ptr_array_index (v->details, i);
+        if (strcmp (p->name, name) == 0)
+            return p->value;
+    }
+    return NULL;
+}
+
+/* score parsing, verdict words, verdict from score against threshold, tests split */
+static void
+spam_verdicts_from_groups (void **state)
+{
+    (void) state;
+    g_autoptr (MdRuleSet) set = load_text (SPAM_RULES);
+    static const struct {
+        const char *label, *header, *value, *verdict;
+        gboolean has_score, has_threshold;
+        double score, threshold;
+        guint tests;
+    } rows[] = {
+        { "yes", "X-Spam-Status", "Yes, score=7.2 required=5.0 tests=A,B", "spam", TRUE, TRUE, 7.2,
+          5, 2 },
+        { "no-negative", "X-Spam-Status", "No, score=-0.1 required=5.0", "ham", TRUE, TRUE, -0.1, 5,
+          0 },
+        { "bad-number", "X-Spam-Status", "No, score=1e5 required=nan", "ham", FALSE, FALSE, 0, 0,
+          0 },
+        { "score-decides-spam", "X-Spam-Bare", "5 5", "spam", TRUE, TRUE, 5, 5, 0 },
+        { "score-decides-ham", "X-Spam-Bare", "4.99 5", "ham", TRUE, TRUE, 4.99, 5, 0 },
+        { "stars", "X-Spam-Bare", "*** 5", "ham", TRUE, TRUE, 3, 5, 0 },
+        { "no-threshold", "X-Spam-Bare", "7 x", "unknown", TRUE, FALSE, 7, 0, 0 },
+        { "spam-if", "X-MS", "SFV:SPM;SCL:9", "spam", FALSE, FALSE, 0, 0, 0 },
+        { "ham-if", "X-MS", "SFV:NSPM;SCL:1", "ham", FALSE, FALSE, 0, 0, 0 },
+        { "neither", "X-MS", "SFV:DMS;SCL:1", "unknown", FALSE, FALSE, 0, 0, 0 },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS (rows); i++) {
+        g_autoptr (MdAnalysis) a = md_analysis_new ();
+        add_header (a, rows[i].header, rows[i].value);
+        md_rules_run (set, MD_STAGE_EXTRACT, a, FALSE);
+        const MdSpamVerdict *v = spam_row (a, rows[i].label, 0);
+        if (a->spam->len != 1 || strcmp (v->verdict, rows[i].verdict) != 0 ||
+            v->has_score != rows[i].has_score || v->has_threshold != rows[i].has_threshold ||
+            (v->has_score && v->score != rows[i].score) ||
+            (v->has_threshold && v->threshold != rows[i].threshold) ||
+            v->tests->len != rows[i].tests || strcmp (v->header, rows[i].header) != 0)
+            fail_msg ("row %s: got %u verdicts, %s %g/%g (%d %d), %u tests, header %s",
+                      rows[i].label, a->spam->len, v->verdict, v->score, v->threshold, v->has_score,
+                      v->has_threshold, v->tests->len, v->header);
+    }
+}
+
+/* one verdict per (filter, header); merge = true fills the filter's verdict; only gaps fill */
+static void
+spam_verdicts_merge_and_details (void **state)
+{
+    (void) state;
+    g_autoptr (MdRuleSet) set = load_text (SPAM_RULES);
+    g_autoptr (MdAnalysis) a = md_analysis_new ();
+    add_header (a, "X-Spam-Flag", "YES");
+    add_header (a, "X-Spam-Status", "No, score=1.5 required=5.0 tests=X");
+    add_header (a, "X-MS", "CIP:192.0.2.1;SFV:SPM;CAT:PHSH;SFV:NSPM");
+    add_header (a, "X-MS-SCL", "9");
+    md_rules_run (set, MD_STAGE_EXTRACT, a, FALSE);
+    if (a->spam->len != 2)
+        fail_msg ("row merge: got %u verdicts", a->spam->len);
+    const MdSpamVerdict *sa = spam_row (a, "sa", 0), *ms = spam_row (a, "ms", 1);
+    /* sa.status (priority 10) first: the flag fills nothing, the verdict stays ham */
+    if (strcmp (sa->filter, "sa") != 0 || strcmp (sa->header, "X-Spam-Status") != 0 ||
+        strcmp (sa->verdict, "ham") != 0 || strcmp (sa->rule, "sa.status") != 0)
+        fail_msg ("row sa: got %s %s %s %s", sa->filter, sa->header, sa->verdict, sa->rule);
+    /* details: first of a name wins; the SCL group of the merged rule adds one, and its score */
+    if (strcmp (ms->verdict, "spam") != 0 || g_strcmp0 (detail (ms, "SFV"), "SPM") != 0 ||
+        g_strcmp0 (detail (ms, "CAT"), "PHSH") != 0 ||
+        g_strcmp0 (detail (ms, "CIP"), "192.0.2.1") != 0 ||
+        g_strcmp0 (detail (ms, "SCL"), "9") != 0 || !ms->has_score || ms->score != 9 ||
+        ms->details->len != 4)
+        fail_msg ("row ms: got %s, %u details, score %g", ms->verdict, ms->details->len, ms->score);
+
+    /* without the status field the flag makes its own verdict */
+    g_autoptr (MdAnalysis) b = md_analysis_new ();
+    add_header (b, "X-Spam-Flag", "yes");
+    md_rules_run (set, MD_STAGE_EXTRACT, b, FALSE);
+    const MdSpamVerdict *flag = spam_row (b, "flag", 0);
+    if (strcmp (flag->verdict, "spam") != 0 || strcmp (flag->header, "X-Spam-Flag") != 0)
+        fail_msg ("row flag: got %s %s", flag->verdict, flag->header);
+}
+
+/* spam.* selectors, scope = spam (one finding per verdict), placeholders; a bounce rule's stop
+ * does not hide verdicts */
+static void
+spam_selectors_and_scope (void **state)
+{
+    (void) state;
+    g_autoptr (MdRuleSet) set = load_text (
+        SPAM_RULES "[stopper]\nstage = extract\npriority = 100\nstop = true\nheader:Subject = .\n"
+                   "[d.spam]\ntitle = {filter} {score}: {tests}\ncategory = spam\nscope = spam\n"
+                   "spam.verdict = ^spam$\n"
+                   "[d.detail]\ntitle = CAT {value}\ncategory = spam\nspam.detail:cat = ^PHSH$\n"
+                   "[d.test]\ntitle = T\ncategory = spam\nspam.test = ^B$\nspam.score = >= 7\n"
+                   "[d.filter]\ntitle = F\ncategory = spam\nspam.filter = ^nobody$\n");
+    g_autoptr (MdAnalysis) a = md_analysis_new ();
+    add_header (a, "Subject", "hello");
+    add_header (a, "X-Spam-Status", "Yes, score=7.2 required=5 tests=A,B");
+    add_header (a, "X-MS", "SFV:SPM;CAT:PHSH");
+    md_rules_run (set, MD_STAGE_EXTRACT, a, FALSE);
+    md_rules_run (set, MD_STAGE_DIAGNOSE, a, FALSE);
+    static const char *const want[][3] = {
+        { "d.detail", "CAT PHSH", "X-MS" },
+        { "d.test", "T", "X-Spam-Status" },
+        { "d.spam", "sa score 7.2, threshold 5: A, B", "X-Spam-Status" },
+        { "d.spam", "ms no score: none listed", "X-MS" },
+    };
+    if (a->findings->len != G_N_ELEMENTS (want))
+        fail_msg ("row findings: got %u", a->findings->len);
+    for (guint i = 0; i < G_N_ELEMENTS (want); i++) {
+        const MdFinding *f = g_ptr_array_index (a->findings, i);
+        if (strcmp (f->rule, want[i][0]) != 0 || strcmp (f->title, want[i][1]) != 0 ||
+            g_strcmp0 (f->subject, want[i][2]) != 0)
+            fail_msg ("row finding %u: got %s '%s' %s", i, f->rule, f->title, f->subject);
+    }
+}
+
+static const struct {
+    const char *label, *text, *error;
+} spam_error_rows[] = {
+    { "no-filter-key", "[r]\nstage = extract\nheader:X = (?<score>.)\ndetails = (?<A>.)\n",
+      "t.rules:4: 'details' needs 'spam-filter'" },
+    { "unknown-group", "[r]\nstage = extract\nspam-filter = x\nheader:X = (?<scores>.)\n",
+      "t.rules:4: unknown group (?<scores>…) in 'header:X' (known: verdict, score, threshold, "
+      "tests, or a detail name starting with a capital letter)" },
+    { "no-header", "[r]\nstage = extract\nspam-filter = x\nhop-count = > 0\n",
+      "t.rules:1: rule [r] has 'spam-filter' but no header:<Name> condition (the field the "
+      "verdict is read from)" },
+    { "with-kind", "[r]\nstage = extract\nspam-filter = x\nkind = bounce\nheader:X = .\n",
+      "t.rules:3: a spam-filter rule adds a verdict: recipients, shared, format and kind belong "
+      "to bounce rules" },
+    { "spam-if-no-group", "[r]\nstage = extract\nspam-filter = x\nheader:X = .\nspam-if = y\n",
+      "t.rules:5: 'spam-if' needs a (?<verdict>…) group in the header pattern" },
+    { "verdict-twice",
+      "[r]\nstage = extract\nspam-filter = x\nverdict = spam\nheader:X = (?<verdict>.)\n",
+      "t.rules:4: 'verdict' fixes the verdict, but the pattern has a (?<verdict>…) group: keep "
+      "one" },
+    { "bad-verdict", "[r]\nstage = extract\nspam-filter = x\nverdict = maybe\nheader:X = .\n",
+      "t.rules:4: verdict must be spam or ham, not 'maybe'" },
+    { "details-groups",
+      "[r]\nstage = extract\nspam-filter = x\nheader:X = .\ndetails = (?<name>.)\n",
+      "t.rules:5: 'details' needs (?<name>…) with (?<value>…), or a group named after the "
+      "detail ((?<SCL>…))" },
+    { "outside-extract", "[r]\ntitle = T\ncategory = spam\nspam-filter = x\nheader:X = .\n",
+      "t.rules:4: 'spam-filter' belongs to extract rules (stage = extract)" },
+    { "detail-selector", "[r]\ntitle = T\ncategory = spam\nspam.detail: = .\n",
+      "t.rules:4: selector 'spam.detail:' needs a detail name (spam.detail:SFV) after "
+      "'spam.detail:'" },
+};
+
+static void
+spam_rule_errors (void **state)
+{
+    (void) state;
+    for (size_t i = 0; i < G_N_ELEMENTS (spam_error_rows); i++) {
+        g_autoptr (MdRuleSet) set = md_rules_new ();
+        g_autoptr (GError) error = NULL;
+        const char *text = spam_error_rows[i].text;
+        if (md_rules_load_data (set, "t.rules", text, strlen (text), &error) ||
+            strcmp (error->message, spam_error_rows[i].error) != 0)
+            fail_msg ("row %s: got '%s'\n want '%s'", spam_error_rows[i].label,
+                      error != NULL ? error->message : "(loaded)", spam_error_rows[i].error);
+    }
+}
+
 int
 main (void)
 {
@@ -1554,6 +1752,10 @@ main (void)
         cmocka_unit_test (shipped_rules_load),
         cmocka_unit_test (shipped_rules_fire_and_stay_quiet),
         cmocka_unit_test (shipped_advice_reads_well),
+        cmocka_unit_test (spam_verdicts_from_groups),
+        cmocka_unit_test (spam_verdicts_merge_and_details),
+        cmocka_unit_test (spam_selectors_and_scope),
+        cmocka_unit_test (spam_rule_errors),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
