@@ -373,6 +373,97 @@ get_spam_detail (const MdAnalysis *a, gconstpointer item, const char *arg, guint
     return FALSE;
 }
 
+/* ---- authentication (DESIGN §3 auth[], alignment; filled by authres.c and alignment.c) ---- */
+
+/* auth.<method> and auth.<method>.<prop>: the result, or the prop's value, of each TRUSTED result
+ * of that method (issue #9: upstream results never drive a finding as if verified). The header
+ * the value came from is reported, so evidence names it. */
+static gboolean
+get_auth (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor, GString *buf,
+          MdValue *out)
+{
+    (void) item;
+    const char *dot = strchr (arg, '.');
+    gsize method_len = dot != NULL ? (gsize) (dot - arg) : strlen (arg);
+    const char *prop = dot != NULL ? dot + 1 : NULL;
+    for (; *cursor < a->auth->len; (*cursor)++) {
+        const MdAuthResult *r = g_ptr_array_index (a->auth, *cursor);
+        if (!r->trusted || r->method == NULL || strlen (r->method) != method_len ||
+            g_ascii_strncasecmp (r->method, arg, method_len) != 0)
+            continue;
+        const char *value = r->result;
+        if (prop != NULL) {
+            value = NULL;
+            for (guint i = 0; i < r->props->len && value == NULL; i++) {
+                const MdPair *p = g_ptr_array_index (r->props, i);
+                if (g_ascii_strcasecmp (p->name, prop) == 0)
+                    value = p->value;
+            }
+            if (value == NULL && g_ascii_strcasecmp (prop, "reason") == 0)
+                value = r->reason;
+            if (value == NULL)
+                continue;
+        }
+        (*cursor)++;
+        out->header = r->header;
+        g_string_assign (buf, value != NULL ? value : "");
+        out->text = buf->str;
+        out->len = buf->len;
+        return TRUE;
+    }
+    return FALSE;
+}
+
+/* alignment.spf, alignment.dkim: 1 aligned, 0 not; absent when there was nothing to align */
+static gboolean
+get_alignment (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor,
+               GString *buf, MdValue *out, int value)
+{
+    (void) item, (void) arg, (void) buf;
+    if ((*cursor)++ > 0 || !a->alignment.computed || value < 0)
+        return FALSE;
+    out->number = value;
+    return TRUE;
+}
+
+static gboolean
+get_alignment_spf (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor,
+                   GString *buf, MdValue *out)
+{
+    return get_alignment (a, item, arg, cursor, buf, out, a->alignment.spf_aligned);
+}
+
+static gboolean
+get_alignment_dkim (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor,
+                    GString *buf, MdValue *out)
+{
+    return get_alignment (a, item, arg, cursor, buf, out, a->alignment.dkim_aligned);
+}
+
+/* alignment.passes: how many identifiers passed (an SPF pass and each passing DKIM domain);
+ * alignment.aligned: how many of them are aligned with From. Absent without a From domain. */
+static gboolean
+get_alignment_passes (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor,
+                      GString *buf, MdValue *out)
+{
+    (void) item, (void) arg, (void) buf;
+    if ((*cursor)++ > 0 || a->alignment.from_domain == NULL)
+        return FALSE;
+    out->number = (a->alignment.spf_aligned >= 0 ? 1 : 0) + a->alignment.dkim_domains->len;
+    return TRUE;
+}
+
+static gboolean
+get_alignment_aligned (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor,
+                       GString *buf, MdValue *out)
+{
+    (void) item, (void) arg, (void) buf;
+    if ((*cursor)++ > 0 || a->alignment.from_domain == NULL)
+        return FALSE;
+    out->number = (a->alignment.spf_aligned == 1 ? 1 : 0) + (a->alignment.dkim_aligned == 1 ? 1 : 0);
+    return TRUE;
+}
+
 /* The table. Rows without a getter name fields a later issue fills (auth results): rules may use
  * them now and simply do not match yet. Cost: 0 numbers, 1 short
  * enumerated strings, 2 hop fields and short recipient texts, 3 header values, 4 long free text. */
@@ -407,7 +498,11 @@ static const MdSelector selectors[] = {
     { "recipient", FALSE, MD_VALUE_STRING, MD_SCOPE_RECIPIENT, 2, get_recipient },
     { "diagnostic", FALSE, MD_VALUE_STRING, MD_SCOPE_RECIPIENT, 3, get_diagnostic },
     /* auth.<method> (result), auth.<method>.<prop> (smtp.mailfrom, header.d, …) */
-    { "auth.", TRUE, MD_VALUE_STRING, MD_SCOPE_MESSAGE, 2, NULL },
+    { "auth.", TRUE, MD_VALUE_STRING, MD_SCOPE_MESSAGE, 2, get_auth },
+    { "alignment.spf", FALSE, MD_VALUE_NUMBER, MD_SCOPE_MESSAGE, 0, get_alignment_spf },
+    { "alignment.dkim", FALSE, MD_VALUE_NUMBER, MD_SCOPE_MESSAGE, 0, get_alignment_dkim },
+    { "alignment.passes", FALSE, MD_VALUE_NUMBER, MD_SCOPE_MESSAGE, 0, get_alignment_passes },
+    { "alignment.aligned", FALSE, MD_VALUE_NUMBER, MD_SCOPE_MESSAGE, 0, get_alignment_aligned },
     /* spam-filter verdicts (DESIGN §3 spam[]) */
     { "spam.score", FALSE, MD_VALUE_NUMBER, MD_SCOPE_SPAM, 0, get_spam_score },
     { "spam.threshold", FALSE, MD_VALUE_NUMBER, MD_SCOPE_SPAM, 0, get_spam_threshold },

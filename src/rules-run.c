@@ -31,12 +31,14 @@
  * and status together ("550 5.1.1", "550", "5.1.1", "no code" when the server gave neither);
  * format and reporting_mta the bounce. filter, score and tests describe the spam verdict: the
  * rule's (scope = spam), or the one a spam condition matched; score reads "score 7.2, threshold
- * 5", "score 7.2" or "no score", tests "BAYES_99, URIBL_BLACK" or "none listed". */
+ * 5", "score 7.2" or "no score", tests "BAYES_99, URIBL_BLACK" or "none listed". from_domain,
+ * org_domain, spf_domain and dkim_domains come from the DMARC alignment ("none" when absent). */
 static const char *const placeholder_names[] = {
     "hop",    "delay",         "total",      "by",         "from",   "with",
     "tls",    "value",         "header",     "field",      "kind",   "recipient",
     "status", "reply",         "diagnostic", "remote_mta", "reason", "smtp_command",
     "format", "reporting_mta", "code",       "filter",     "score",  "tests",
+    "from_domain", "org_domain", "spf_domain", "dkim_domains",
 };
 enum {
     P_HOP,
@@ -63,8 +65,12 @@ enum {
     P_FILTER,
     P_SCORE,
     P_TESTS,
+    P_FROM_DOMAIN,
+    P_ORG_DOMAIN,
+    P_SPF_DOMAIN,
+    P_DKIM_DOMAINS,
 };
-G_STATIC_ASSERT (G_N_ELEMENTS (placeholder_names) == P_TESTS + 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (placeholder_names) == P_DKIM_DOMAINS + 1);
 /* {tests} names this many tests, then "and more": a SpamAssassin verdict lists 10–40 */
 #define MD_PLACEHOLDER_MAX_TESTS 12
 
@@ -259,6 +265,25 @@ placeholder (GString *out, int which, const Context *ctx, const MdAnalysis *a)
     case P_REPLY:
         if (r != NULL && r->reply_code != 0)
             g_string_append_printf (out, "%d", r->reply_code);
+        break;
+    case P_FROM_DOMAIN:
+        append_text (out, a->alignment.from_domain != NULL ? a->alignment.from_domain : "none");
+        break;
+    case P_ORG_DOMAIN:
+        append_text (out, a->alignment.from_org_domain != NULL ? a->alignment.from_org_domain
+                                                               : "none");
+        break;
+    case P_SPF_DOMAIN:
+        append_text (out, a->alignment.spf_domain != NULL ? a->alignment.spf_domain : "none");
+        break;
+    case P_DKIM_DOMAINS:
+        for (guint i = 0; i < a->alignment.dkim_domains->len; i++) {
+            if (i > 0)
+                g_string_append (out, ", ");
+            append_text (out, g_ptr_array_index (a->alignment.dkim_domains, i));
+        }
+        if (a->alignment.dkim_domains->len == 0)
+            g_string_append (out, "none");
         break;
     case P_CODE:
         if (r == NULL)

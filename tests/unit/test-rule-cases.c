@@ -17,6 +17,8 @@
 
 #include <maildiag/maildiag.h>
 
+#include "alignment.h"
+#include "authres.h"
 #include "rules.h"
 
 #if __has_include("config.h")
@@ -707,6 +709,8 @@ run_case (const Fixture *fx, const Case *c, const RuleEntry *rule)
     }
     case MD_STAGE_DIAGNOSE: {
         md_rules_extract_spam (fx->set, a); /* the verdicts of the case's headers */
+        md_authres_extract (a, NULL);        /* and their authentication results */
+        md_alignment_compute (a);
         md_rules_run (fx->set, MD_STAGE_CLASSIFY, a, FALSE);
         md_rules_run_traced (fx->set, MD_STAGE_DIAGNOSE, a, FALSE, trace_rule, matched);
         const MdFinding *f = finding_of (a, rule->id);
