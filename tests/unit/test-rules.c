@@ -197,12 +197,12 @@ static const struct {
       "t.rules:5: 'advice': unknown placeholder {hostname} (known: {hop} {delay} {total} {by} "
       "{from} {with} {tls} {value} {header} {field} {kind} {recipient} {status} {reply} "
       "{diagnostic} {remote_mta} {reason} {smtp_command} {format} {reporting_mta} {code} {filter} "
-      "{score} {tests})" },
+      "{score} {tests} {from_domain} {org_domain} {spf_domain} {dkim_domains})" },
     { "bad-placeholder-translation", HEAD "kind = .\nadvice = ok\nadvice[de] = {Hop}\n",
       "t.rules:6: 'advice[de]': unknown placeholder {Hop} (known: {hop} {delay} {total} {by} "
       "{from} {with} {tls} {value} {header} {field} {kind} {recipient} {status} {reply} "
       "{diagnostic} {remote_mta} {reason} {smtp_command} {format} {reporting_mta} {code} {filter} "
-      "{score} {tests})" },
+      "{score} {tests} {from_domain} {org_domain} {spf_domain} {dkim_domains})" },
     { "unclosed-placeholder", "[a]\ntitle = Hop {hop\ncategory = delay\nkind = .\n",
       "t.rules:2: 'title': '{' without '}' (write {{ for a literal brace)" },
     { "title-translated", HEAD "kind = .\ntitle[de] = x\n",
