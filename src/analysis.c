@@ -55,6 +55,8 @@ md_analysis_new (void)
     a->findings = g_ptr_array_new_with_free_func (finding_free);
     a->summary.categories = g_ptr_array_new ();
     a->summary.hard = -1;
+    a->body.alternative_parts = -1;
+    a->body.html_text_chars = -1;
     return a;
 }
 

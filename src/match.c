@@ -5,6 +5,7 @@
 
 #include <maildiag/maildiag.h>
 
+#include "alignment.h"
 #include "match.h"
 
 /* ---- getters ---- */
@@ -464,6 +465,95 @@ get_alignment_aligned (const MdAnalysis *a, gconstpointer item, const char *arg,
     return TRUE;
 }
 
+/* ---- message checks (issue #9 item 5): facts about the body and the sender's addresses ---- */
+
+static gboolean
+set_number (gboolean present, double value, guint *cursor, MdValue *out)
+{
+    if ((*cursor)++ > 0 || !present)
+        return FALSE;
+    out->number = value;
+    return TRUE;
+}
+
+#define BODY_GETTER(name, present, value)                                                      \
+    static gboolean name (const MdAnalysis *a, gconstpointer item, const char *arg,            \
+                          guint *cursor, GString *buf, MdValue *out)                           \
+    {                                                                                          \
+        (void) item, (void) arg, (void) buf;                                                   \
+        return set_number ((present), (value), cursor, out);                                   \
+    }
+
+/* body facts exist only for a message whose body was read */
+BODY_GETTER (get_body_alternative, a->body.alternative_parts >= 0, a->body.alternative_parts)
+BODY_GETTER (get_body_plain_html, a->kind == MD_KIND_MESSAGE, a->body.plain_has_html)
+BODY_GETTER (get_body_charset, a->kind == MD_KIND_MESSAGE, a->body.charset_mismatch)
+BODY_GETTER (get_body_html_text, a->body.html_text_chars >= 0, a->body.html_text_chars)
+BODY_GETTER (get_body_html_images, a->body.html_text_chars >= 0, a->body.html_images)
+
+/* date.skew: the first hop's time minus the Date field's, in seconds (both with known zones):
+ * how far the sender's clock or its queue was from the first server's. */
+static gboolean
+get_date_skew (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor,
+               GString *buf, MdValue *out)
+{
+    (void) item, (void) arg, (void) buf;
+    const MdDate *date = &a->message.date;
+    const MdHop *first = NULL;
+    for (guint i = 0; i < a->hops->len && first == NULL; i++) {
+        const MdHop *hop = g_ptr_array_index (a->hops, i);
+        if (hop->date.valid && hop->date.zone_known)
+            first = hop;
+    }
+    gboolean present = first != NULL && date->valid && date->zone_known;
+    out->hop = first;
+    return set_number (present, present ? (double) (first->date.utc - date->utc) : 0, cursor, out);
+}
+
+/* The domain of the first address in @value ("Name <a@b.example>", "<a@b.example>"), lower
+ * case, or NULL (transfer full) */
+static char *
+address_domain (const char *value)
+{
+    const char *at = value != NULL ? strrchr (value, '@') : NULL;
+    if (at == NULL)
+        return NULL;
+    gsize n = strcspn (at + 1, "> \t,;\"");
+    return n > 0 ? g_ascii_strdown (at + 1, (gssize) n) : NULL;
+}
+
+/* domains.distinct: how many organizational domains From, Return-Path and Reply-To name (an
+ * empty Return-Path, a bounce's, does not count) */
+static gboolean
+get_domains_distinct (const MdAnalysis *a, gconstpointer item, const char *arg, guint *cursor,
+                      GString *buf, MdValue *out)
+{
+    (void) item, (void) arg, (void) buf;
+    if ((*cursor)++ > 0)
+        return FALSE;
+    const char *sources[] = { md_analysis_get_header (a, "From"),
+                              md_analysis_get_header (a, "Return-Path"),
+                              md_analysis_get_header (a, "Reply-To") };
+    char *orgs[G_N_ELEMENTS (sources)] = { NULL };
+    guint distinct = 0, named = 0;
+    for (guint i = 0; i < G_N_ELEMENTS (sources); i++) {
+        g_autofree char *domain = address_domain (sources[i]);
+        if (domain == NULL || !md_alignment_org_domain (domain, &orgs[i]))
+            continue;
+        named++;
+        gboolean seen = FALSE;
+        for (guint j = 0; j < i && !seen; j++)
+            seen = orgs[j] != NULL && strcmp (orgs[j], orgs[i]) == 0;
+        distinct += !seen;
+    }
+    for (guint i = 0; i < G_N_ELEMENTS (orgs); i++)
+        g_free (orgs[i]);
+    if (named < 2)
+        return FALSE;
+    out->number = distinct;
+    return TRUE;
+}
+
 /* The table. Rows without a getter name fields a later issue fills (auth results): rules may use
  * them now and simply do not match yet. Cost: 0 numbers, 1 short
  * enumerated strings, 2 hop fields and short recipient texts, 3 header values, 4 long free text. */
@@ -501,6 +591,13 @@ static const MdSelector selectors[] = {
     { "auth.", TRUE, MD_VALUE_STRING, MD_SCOPE_MESSAGE, 2, get_auth },
     { "alignment.spf", FALSE, MD_VALUE_NUMBER, MD_SCOPE_MESSAGE, 0, get_alignment_spf },
     { "alignment.dkim", FALSE, MD_VALUE_NUMBER, MD_SCOPE_MESSAGE, 0, get_alignment_dkim },
+    { "body.alternative-parts", FALSE, MD_VALUE_NUMBER, MD_SCOPE_MESSAGE, 0, get_body_alternative },
+    { "body.plain-html", FALSE, MD_VALUE_NUMBER, MD_SCOPE_MESSAGE, 0, get_body_plain_html },
+    { "body.charset-mismatch", FALSE, MD_VALUE_NUMBER, MD_SCOPE_MESSAGE, 0, get_body_charset },
+    { "body.html-text", FALSE, MD_VALUE_NUMBER, MD_SCOPE_MESSAGE, 0, get_body_html_text },
+    { "body.html-images", FALSE, MD_VALUE_NUMBER, MD_SCOPE_MESSAGE, 0, get_body_html_images },
+    { "date.skew", FALSE, MD_VALUE_DURATION, MD_SCOPE_MESSAGE, 0, get_date_skew },
+    { "domains.distinct", FALSE, MD_VALUE_NUMBER, MD_SCOPE_MESSAGE, 1, get_domains_distinct },
     { "alignment.passes", FALSE, MD_VALUE_NUMBER, MD_SCOPE_MESSAGE, 0, get_alignment_passes },
     { "alignment.aligned", FALSE, MD_VALUE_NUMBER, MD_SCOPE_MESSAGE, 0, get_alignment_aligned },
     /* spam-filter verdicts (DESIGN §3 spam[]) */

@@ -209,6 +209,26 @@ append_text (GMimeTextPart *part, GString *into)
     g_string_append_len (into, text, (gssize) MIN (strlen (text), MD_MAX_HUMAN_TEXT - into->len));
 }
 
+/* Facts for the message checks about one text/plain part: HTML markup sent as plain text, and
+ * bytes that are not in the declared charset (8-bit in US-ASCII, invalid UTF-8). */
+static void
+check_plain_text (BodyWalk *walk, GMimeTextPart *part, const char *text, gsize len)
+{
+    MdBody *facts = &walk->analysis->body;
+    gsize head = MIN (len, 4096);
+    static const char *const markup[] = { "<html", "<body", "<div", "<table", "<br>", "<p>" };
+    for (guint i = 0; i < G_N_ELEMENTS (markup) && !facts->plain_has_html; i++)
+        for (gsize j = 0; j + strlen (markup[i]) <= head && !facts->plain_has_html; j++)
+            facts->plain_has_html = g_ascii_strncasecmp (text + j, markup[i], strlen (markup[i])) == 0;
+    const char *charset = g_mime_text_part_get_charset (part);
+    if (charset != NULL && g_ascii_strcasecmp (charset, "us-ascii") == 0) {
+        for (gsize i = 0; i < len && !facts->charset_mismatch; i++)
+            facts->charset_mismatch = (guchar) text[i] >= 0x80;
+    } else if (charset != NULL && g_ascii_strcasecmp (charset, "utf-8") == 0) {
+        facts->charset_mismatch |= !g_utf8_validate_len (text, len, NULL);
+    }
+}
+
 static void copy_returned (BodyWalk *walk, GMimeMessage *message);
 static void parse_returned_headers (BodyWalk *walk, const char *data, gsize len);
 
@@ -232,6 +252,10 @@ walk_body (BodyWalk *walk, GMimeObject *object, guint depth)
         }
         GMimeMultipart *multipart = GMIME_MULTIPART (object);
         int count = g_mime_multipart_get_count (multipart);
+        MdBody *facts = &walk->analysis->body;
+        if (g_ascii_strcasecmp (sub, "alternative") == 0 &&
+            (facts->alternative_parts < 0 || count < facts->alternative_parts))
+            facts->alternative_parts = count;
         for (int i = 0; i < count; i++)
             walk_body (walk, g_mime_multipart_get_part (multipart, i), depth + 1);
         /* A boundary that never occurs (a damaged bounce) leaves the whole body in the prologue:
@@ -287,7 +311,10 @@ walk_body (BodyWalk *walk, GMimeObject *object, guint depth)
         } else if (g_ascii_strcasecmp (sub, "html") == 0) {
             append_text (GMIME_TEXT_PART (object), walk->html);
         } else if (GMIME_IS_TEXT_PART (object)) {
+            gsize before = walk->human->len;
             append_text (GMIME_TEXT_PART (object), walk->human);
+            check_plain_text (walk, GMIME_TEXT_PART (object), walk->human->str + before,
+                              walk->human->len - before);
         }
     }
 }
@@ -322,8 +349,20 @@ read_body (MdAnalysis *analysis, GMimeMessage *message, MdReturned *returned)
     BodyWalk walk = { analysis, returned, g_string_new (NULL), g_string_new (NULL),
                       g_string_new (NULL), g_string_new (NULL), FALSE };
     walk_body (&walk, g_mime_message_get_mime_part (message), 0);
-    if (walk.human->len == 0 && walk.html->len > 0)
-        strip_tags (walk.html, walk.human);
+    if (walk.html->len > 0) {
+        /* what a reader sees of the HTML: its visible characters and its images */
+        g_autoptr (GString) visible = g_string_new (NULL);
+        strip_tags (walk.html, visible);
+        int chars = 0;
+        for (gsize i = 0; i < visible->len; i++)
+            chars += !g_ascii_isspace (visible->str[i]);
+        analysis->body.html_text_chars = chars;
+        for (const char *p = walk.html->str; (p = strchr (p, '<')) != NULL; p++)
+            if (g_ascii_strncasecmp (p + 1, "img", 3) == 0)
+                analysis->body.html_images++;
+        if (walk.human->len == 0)
+            g_string_append_len (walk.human, visible->str, (gssize) visible->len);
+    }
     MdBody *body = &analysis->body;
     if (walk.human->len > 0) {
         body->human_text =

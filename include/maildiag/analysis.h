@@ -240,6 +240,12 @@ typedef struct {
     const char *feedback_report; /* message/feedback-report content (RFC 5965); NULL when none */
     gsize feedback_report_len;
     const char *report_type;     /* multipart/report's report-type parameter, or NULL */
+    /* Facts the message checks read (issue #9): */
+    int alternative_parts;       /* fewest parts of a multipart/alternative; -1: none */
+    gboolean plain_has_html;     /* a text/plain part holds HTML markup */
+    gboolean charset_mismatch;   /* a part's bytes are not in its declared charset */
+    int html_text_chars;         /* visible characters of the HTML parts; -1: no HTML */
+    int html_images;             /* <img> elements in the HTML parts */
 } MdBody;
 
 struct MdAnalysis {

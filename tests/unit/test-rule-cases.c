@@ -50,6 +50,8 @@ static const char *const input_keys[] = {
     "kind",   "human-text", "report-type",    "format",     "hops",         "recipient",
     "status", "reply",      "action",         "diagnostic", "smtp-command", "remote-mta",
     "reason", "hard",       "also-recipient", "because",
+    "body.alternative-parts", "body.plain-html", "body.charset-mismatch", "body.html-text",
+    "body.html-images", "date-skew",
 };
 static const char *const expect_keys[] = {
     "expect-count",   "expect-recipient",  "expect-status",     "expect-reply",
@@ -481,6 +483,26 @@ build (const Case *c, MdStage stage, MdRecipient **first)
     }
     if ((v = get (c, "report-type")) != NULL)
         a->body.report_type = md_analysis_intern (a, v, -1);
+    /* body facts message.c records for the message checks */
+    if ((v = get (c, "body.alternative-parts")) != NULL)
+        a->body.alternative_parts = (int) g_ascii_strtoll (v, NULL, 10);
+    if ((v = get (c, "body.plain-html")) != NULL)
+        a->body.plain_has_html = g_ascii_strtoll (v, NULL, 10) != 0;
+    if ((v = get (c, "body.charset-mismatch")) != NULL)
+        a->body.charset_mismatch = g_ascii_strtoll (v, NULL, 10) != 0;
+    if ((v = get (c, "body.html-text")) != NULL)
+        a->body.html_text_chars = (int) g_ascii_strtoll (v, NULL, 10);
+    if ((v = get (c, "body.html-images")) != NULL)
+        a->body.html_images = (int) g_ascii_strtoll (v, NULL, 10);
+    /* date-skew = SECONDS: a Date field and a first hop that many seconds after it */
+    if ((v = get (c, "date-skew")) != NULL) {
+        const gint64 base = 1793700000; /* 3 Nov 2026 */
+        a->message.date = (MdDate){ "Tue, 3 Nov 2026 10:00:00 +0000", base, 0, TRUE, TRUE };
+        if (a->hops->len == 0)
+            add_hops (a, "-");
+        MdHop *oldest = g_ptr_array_index (a->hops, 0);
+        oldest->date = (MdDate){ "first hop", base + g_ascii_strtoll (v, NULL, 10), 0, TRUE, TRUE };
+    }
     if ((v = get (c, "format")) != NULL)
         md_analysis_ensure_bounce (a)->format = md_analysis_intern (a, v, -1);
     *first = NULL;
