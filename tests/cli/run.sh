@@ -82,6 +82,15 @@ printf 'Received: from a (a [192.0.2.1]) by b with SMTP; Tue, 3 Nov 2026 09:00:0
 check "CRLF header paste" 0 "$M --format=json $tmp/crlf"
 expect "CRLF paste is kind headers" "grep -q '\"kind\": \"headers\"' $tmp/out && grep -q '\"line_ending\": \"crlf\"' $tmp/out"
 
+# The trust boundary (issue #9): the forged all-pass results below the receiver's change nothing;
+# trusting another authserv-id leaves no trusted result, so no authentication finding.
+check "forged results are not trusted" 0 "$M samples/auth-forged-results.eml"
+expect "the receiver's DMARC failure is reported" "grep -q 'DMARC failed for bank.example' $tmp/out"
+check "--authserv-id chooses whom to trust" 0 "$M --authserv-id=mx.nowhere.example samples/auth-forged-results.eml"
+expect "no trusted result, no DMARC finding" "! grep -q 'DMARC failed' $tmp/out"
+check "--authserv-id repeated" 0 "$M --format=json --authserv-id=a.example --authserv-id=mx.example.org samples/auth-forged-results.eml"
+expect "the named receiver's results are trusted" "grep -q '\"trusted\": true' $tmp/out"
+
 if command -v script >/dev/null; then
     # script(1) gives maildiag a terminal: colour there, and never with NO_COLOR.
     check "colour on a terminal" 0 "env -u NO_COLOR script -qec '$M samples/slow-hop.eml' /dev/null"
