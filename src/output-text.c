@@ -235,8 +235,16 @@ append_auth (GString *out, const MdAnalysis *a, const Palette *p)
             const MdPair *pair = g_ptr_array_index (r->props, j);
             g_string_append_printf (out, " %s=%s", pair->name, pair->value);
         }
+        g_string_append (out, p->dim);
         if (r->authserv_id != NULL)
-            g_string_append_printf (out, " %s(%s)%s", p->dim, r->authserv_id, p->reset);
+            g_string_append_printf (out, " (%s)", r->authserv_id);
+        /* ARC sets and Received-SPF repeat what Authentication-Results says: name the source */
+        if (r->header != NULL && g_ascii_strcasecmp (r->header, "Authentication-Results") != 0) {
+            g_string_append_printf (out, " · %s", r->header);
+            if (r->instance > 0)
+                g_string_append_printf (out, " i=%d", r->instance);
+        }
+        g_string_append (out, p->reset);
         g_string_append_c (out, '\n');
     }
     if (untrusted > 0)
