@@ -118,9 +118,11 @@ md_analyze_bytes (const char *data, gsize len, const MdOptions *options, GError 
     if (returned.original != NULL) {
         md_received_build_chain (returned.original, returned.received);
         g_ptr_array_unref (returned.received);
-        /* the returned message's results, as its receiver wrote them */
+        /* the returned message's results and verdicts, as its receivers wrote them */
         md_authres_extract (returned.original, NULL);
         md_alignment_compute (returned.original);
+        if (options->rules != NULL)
+            md_rules_extract_spam (options->rules, returned.original);
     }
 
     /* Standard reports first (RFC 3464/6533, RFC 5965), then the rules for everything else. */
