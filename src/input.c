@@ -225,8 +225,8 @@ is_blank_line (const char *line, gsize len)
 /* TRUE when a "From " line ends in an asctime(3) date ("… Thu Jul  2 12:05:05 2020"), as every
  * mbox writer's separator does: such a line separates messages even without a blank line before
  * it, which some writers forget after a MIME closing boundary (rhost-cox-01). */
-static gboolean
-from_line_dated (const char *line, gsize len)
+gboolean
+md_input_from_line_dated (const char *line, gsize len)
 {
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' '))
         len--;
@@ -279,7 +279,7 @@ read_message (MdMboxReader *r, GError **error)
             r->at_start = FALSE;
             r->has_from = TRUE;
             ok = append_line_bounded (r->from_line, line, len, error);
-        } else if (from && (blank > 0 || from_line_dated (line, len))) {
+        } else if (from && (blank > 0 || md_input_from_line_dated (line, len))) {
             g_byte_array_set_size (r->message, r->message->len - (guint) blank);
             g_byte_array_set_size (r->next_from, 0);
             r->has_next = TRUE;

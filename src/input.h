@@ -13,6 +13,10 @@ GBytes *md_input_read_fd (int fd, gsize max_size, gboolean keep_over, gboolean *
 /* md_input_is_mbox - TRUE when @data starts with an mbox "From " separator line */
 gboolean md_input_is_mbox (const char *data, gsize len);
 
+/* md_input_from_line_dated - TRUE when a "From " line ends in an asctime(3) date: such a line
+ * separates mbox messages even without a blank line before it (--filter splits alike) */
+gboolean md_input_from_line_dated (const char *line, gsize len);
+
 /* A streaming mbox splitter over a stdio stream: memory is bounded by the largest message. */
 typedef struct MdMboxReader MdMboxReader;
 MdMboxReader *md_mbox_reader_new (FILE *stream);

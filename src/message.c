@@ -37,13 +37,45 @@ md_message_decode_date (const char *text, gint64 *utc, int *tz_offset_min)
     return TRUE;
 }
 
+/* A header value longer than this is cut in the model, with a "header-truncated" warning naming
+ * the field: the longest real fields (DKIM-Signature, ARC-Seal, long To: lists) are a few KB, and
+ * a megabyte "value" is garbage that every copy, rule pattern and output would pay for again
+ * (a 100 MB Subject cost 790 MB of memory before; GMime's own copies remain). */
+#define MD_MAX_HEADER_VALUE (64u * 1024)
+
+/* The length of @text cut to at most MD_MAX_HEADER_VALUE bytes, at a UTF-8 character boundary. */
+static gsize
+capped_length (const char *text, gsize len)
+{
+    if (len <= MD_MAX_HEADER_VALUE)
+        return len;
+    len = MD_MAX_HEADER_VALUE;
+    while (len > 0 && ((guchar) text[len] & 0xC0) == 0x80)
+        len--;
+    return len;
+}
+
+/* Interns a string GMime decoded (a subject, a display name), cut at MD_MAX_HEADER_VALUE. */
+static const char *
+intern_capped (MdAnalysis *analysis, const char *text)
+{
+    return md_analysis_intern (analysis, text, (gssize) capped_length (text, strlen (text)));
+}
+
 /* Unfolds a raw header value into @out (RFC 5322 §2.2.3) and, beyond the RFC, turns each line
  * break with the white space around it into one space: folded fields then read as one line in
- * reports. Leading and trailing white space is trimmed. One buffer serves every field. */
-static void
+ * reports. Leading and trailing white space is trimmed. One buffer serves every field. Returns
+ * FALSE when the value was cut at MD_MAX_HEADER_VALUE bytes. */
+static gboolean
 unfold (const char *raw, GString *out)
 {
     gsize n = strlen (raw);
+    gboolean whole = TRUE;
+    /* Unfolding never lengthens: read a little past the cap, cut the result at a boundary. */
+    if (n > MD_MAX_HEADER_VALUE + 4) {
+        n = MD_MAX_HEADER_VALUE + 4;
+        whole = FALSE;
+    }
     g_string_set_size (out, n);
     char *o = out->str;
     gsize len = 0;
@@ -62,9 +94,14 @@ unfold (const char *raw, GString *out)
         }
         o[len++] = raw[i];
     }
+    if (len > MD_MAX_HEADER_VALUE) {
+        len = capped_length (o, len);
+        whole = FALSE;
+    }
     while (len > 0 && (o[len - 1] == ' ' || o[len - 1] == '\t'))
         len--;
     g_string_truncate (out, len);
+    return whole;
 }
 
 static void
@@ -78,11 +115,11 @@ add_addresses (MdAnalysis *analysis, GPtrArray *into, InternetAddressList *list)
         MdAddress *address = g_new0 (MdAddress, 1);
         const char *name = internet_address_get_name (ia);
         if (name != NULL && *name != '\0')
-            address->name = md_analysis_intern (analysis, name, -1);
+            address->name = intern_capped (analysis, name);
         if (INTERNET_ADDRESS_IS_MAILBOX (ia)) {
             const char *addr = internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (ia));
             if (addr != NULL && *addr != '\0')
-                address->address = md_analysis_intern (analysis, addr, -1);
+                address->address = intern_capped (analysis, addr);
         }
         g_ptr_array_add (into, address);
     }
@@ -100,9 +137,11 @@ add_headers (MdAnalysis *analysis, GMimeHeaderList *list, GPtrArray *received)
         const char *raw = g_mime_header_get_raw_value (header);
         if (name == NULL)
             continue;
-        unfold (raw != NULL ? raw : "", body);
+        gboolean whole = unfold (raw != NULL ? raw : "", body);
         MdHeader *h = g_new0 (MdHeader, 1);
-        h->name = md_analysis_intern (analysis, name, -1);
+        h->name = intern_capped (analysis, name);
+        if (!whole)
+            md_analysis_warn (analysis, "header-truncated", 0, h->name);
         if (received != NULL && g_ascii_strcasecmp (name, "Received") == 0) {
             /* Received bodies are not RFC 2047 text: keep them as written. */
             h->value = md_analysis_intern (analysis, body->str, (gssize) body->len);
@@ -113,7 +152,7 @@ add_headers (MdAnalysis *analysis, GMimeHeaderList *list, GPtrArray *received)
             g_autofree char *decoded = memmem (body->str, body->len, "=?", 2) != NULL
                                            ? g_mime_utils_header_decode_text (NULL, body->str)
                                            : NULL;
-            h->value = decoded != NULL ? md_analysis_intern (analysis, decoded, -1)
+            h->value = decoded != NULL ? intern_capped (analysis, decoded)
                                        : md_analysis_intern (analysis, body->str, (gssize) body->len);
         }
         g_ptr_array_add (analysis->headers, h);
@@ -146,9 +185,9 @@ copy_message (MdAnalysis *analysis, GMimeMessage *message, GPtrArray *received)
     add_addresses (analysis, m->from, g_mime_message_get_from (message));
     add_addresses (analysis, m->to, g_mime_message_get_to (message));
     const char *subject = g_mime_message_get_subject (message);
-    m->subject = subject != NULL ? md_analysis_intern (analysis, subject, -1) : NULL;
+    m->subject = subject != NULL ? intern_capped (analysis, subject) : NULL;
     const char *message_id = g_mime_message_get_message_id (message);
-    m->message_id = message_id != NULL ? md_analysis_intern (analysis, message_id, -1) : NULL;
+    m->message_id = message_id != NULL ? intern_capped (analysis, message_id) : NULL;
     m->return_path = angle_address (analysis, md_analysis_get_header (analysis, "Return-Path"));
     m->auto_submitted = md_analysis_get_header (analysis, "Auto-Submitted");
     m->list_id = md_analysis_get_header (analysis, "List-Id");
@@ -451,6 +490,48 @@ header_block_length (const char *data, gsize len)
     return len;
 }
 
+/* GMime keeps five copies of a header field while it parses one (its buffer, the raw value,
+ * the value, the unfolded and the decoded text): a field over MD_MAX_HEADER_VALUE is cut before
+ * GMime sees it. Returns a copy of @data with every overlong field of the top-level header block
+ * cut (the body follows unchanged), *out_len its length, or NULL when no field is overlong (then
+ * nothing is copied). Each cut field gets a "header-truncated" warning. */
+static char *
+cut_long_fields (MdAnalysis *analysis, const char *data, gsize len, gsize *out_len)
+{
+    gsize head = header_block_length (data, len);
+    const char *end = data + head;
+    GString *out = NULL;
+    gsize copied = 0; /* bytes of @data before here are in @out already */
+    const char *p = data;
+    while (p < end) {
+        /* one field: its first line and every continuation line (starting with SP or HTAB) */
+        const char *field = p;
+        do {
+            const char *nl = memchr (p, '\n', (gsize) (end - p));
+            p = nl != NULL ? nl + 1 : end;
+        } while (p < end && (*p == ' ' || *p == '\t'));
+        gsize field_len = (gsize) (p - field);
+        if (field_len <= MD_MAX_HEADER_VALUE + 1024) /* a name and line ends of slack */
+            continue;
+        if (out == NULL)
+            out = g_string_sized_new (head + MD_MAX_HEADER_VALUE);
+        g_string_append_len (out, data + copied, (gssize) (field - (data + copied)));
+        gsize keep = capped_length (field, MD_MAX_HEADER_VALUE + 1024);
+        g_string_append_len (out, field, (gssize) keep);
+        g_string_append_c (out, '\n');
+        copied = (gsize) (p - data);
+        const char *colon = memchr (field, ':', MIN (keep, (gsize) 256));
+        g_autofree char *name = g_strndup (field, colon != NULL ? (gsize) (colon - field) : 0);
+        md_analysis_warn (analysis, "header-truncated", (gsize) (field - data),
+                          md_analysis_intern (analysis, name, -1));
+    }
+    if (out == NULL)
+        return NULL;
+    g_string_append_len (out, data + copied, (gssize) (len - copied));
+    *out_len = out->len;
+    return g_string_free (out, FALSE);
+}
+
 gboolean
 md_message_parse (MdAnalysis *analysis, const char *data, gsize len, GPtrArray *received,
                   MdReturned *returned)
@@ -458,6 +539,12 @@ md_message_parse (MdAnalysis *analysis, const char *data, gsize len, GPtrArray *
     md_message_init ();
     if (returned == NULL)
         len = header_block_length (data, len);
+    gsize cut_len = 0;
+    g_autofree char *cut = cut_long_fields (analysis, data, len, &cut_len);
+    if (cut != NULL) {
+        data = cut;
+        len = cut_len;
+    }
     /* A byte array that borrows @data: no copy of the message (DESIGN §6: a memory stream). It
      * outlives the stream and every GMime object, which may keep substreams of it. */
     GByteArray *array = g_byte_array_new_take ((guint8 *) data, len);

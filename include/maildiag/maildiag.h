@@ -67,6 +67,7 @@ typedef struct {
 } MdTextOptions;
 MD_API void md_output_json (GString *out, const MdAnalysis *analysis, gboolean pretty);
 MD_API void md_output_text (GString *out, const MdAnalysis *analysis, const MdTextOptions *options);
+MD_API void md_output_markdown (GString *out, const MdAnalysis *analysis);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdRuleSet, md_rules_free)
 

@@ -9,7 +9,9 @@
 
 #include <maildiag/maildiag.h>
 
+#include "batch.h"
 #include "config.h"
+#include "filter.h"
 #include "input.h"
 #include "rules.h"
 
@@ -21,6 +23,7 @@ enum {
     EXIT_NOINPUT = 66,
     EXIT_SOFTWARE = 70,
     EXIT_IOERR = 74,
+    EXIT_TEMPFAIL = 75, /* --filter only: input unreadable or output unwritable */
     EXIT_CONFIG = 78,
 };
 
@@ -45,7 +48,7 @@ exit_status_for (const GError *error)
     return EXIT_SOFTWARE;
 }
 
-typedef enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_JSONL } Format;
+typedef enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_JSONL, FORMAT_MARKDOWN, FORMAT_HEADERS } Format;
 
 typedef struct {
     Format format;
@@ -53,20 +56,38 @@ typedef struct {
     MdOptions options;
     GString *out;
     guint messages; /* analysed or failed, for --format=json's one-message rule */
+    guint printed;  /* messages handed to the output, in order: separators */
+    MdBatch *batch; /* analyses in input order, on -j threads */
+    MdBatchStats *stats; /* text: the batch summary's counts */
     int status;     /* worst exit status so far */
+    gboolean filter;        /* --filter */
+    int verdict_status;     /* worst --exit-verdict status so far */
+    const GError *fail_all; /* --filter with unloadable rules: every message is verdict=error */
 } Run;
 
 static char *opt_format = NULL;
 static char **opt_rules = NULL;
 static char **opt_authserv_ids = NULL;
 static char *opt_max_size = NULL;
+static int opt_jobs = 0; /* 0: one per processor */
+static gboolean opt_filter, opt_exit_verdict;
 static gboolean opt_no_default_rules, opt_check_rules, opt_explain, opt_mbox, opt_quiet,
     opt_verbose, opt_version;
 static char **opt_files = NULL;
 
 static const GOptionEntry entries[] = {
     { "format", 'f', 0, G_OPTION_ARG_STRING, &opt_format,
-      "Output format: text (default), json, jsonl", "FMT" },
+      "Output format: text (default), json, jsonl, markdown, headers (the X-Maildiag field)",
+      "FMT" },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &opt_jobs,
+      "Analyse N messages of a batch at once (default: one per processor; 1: no threads)", "N" },
+    { "filter", 0, 0, G_OPTION_ARG_NONE, &opt_filter,
+      "Pass the input through byte for byte with one X-Maildiag header field added per message",
+      NULL },
+    { "exit-verdict", 0, 0, G_OPTION_ARG_NONE, &opt_exit_verdict,
+      "Exit 0 ok, 1 delayed or deferred, 2 spam, 3 rejected (the worst message); never under an "
+      "MTA",
+      NULL },
     { "mbox", 0, 0, G_OPTION_ARG_NONE, &opt_mbox,
       "Treat input as mbox (detected when it starts with \"From \")", NULL },
     { "rules", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_rules,
@@ -96,7 +117,14 @@ static const char description[] =
     "delayed, flagged or rejected. FILE \"-\" or none: standard input.\n"
     "\n"
     "Exit status: 0 analysed; 64 usage; 65 not mail (empty, binary, no header block) or over\n"
-    "--max-size; 66 missing input file; 70 internal error; 74 I/O error; 78 bad rule file.\n";
+    "--max-size; 66 missing input file; 70 internal error; 74 I/O error; 78 bad rule file.\n"
+    "--filter: 0 passed through (verdict=error when it could not be analysed); 75 input\n"
+    "unreadable or output unwritable (the MTA keeps the mail). --exit-verdict: 0 ok, 1 delayed\n"
+    "or deferred, 2 spam, 3 rejected, the worst of all messages, unless an error above is worse.\n"
+    "X-Maildiag (RFC 8601 syntax, authserv-id the host name): \"HOST 1; verdict=V [reason=R\n"
+    "rcpt.addr=A rcpt.status=S smtp.reply=N rcpt.hard=yes|no rcpt.count=N]; delay=pass|fail|none\n"
+    "[hop.max=SEC hop.total=SEC] hop.count=N; finding=SEVERITY|none [rule.id=ID] "
+    "finding.count=N\".\n";
 
 static gboolean
 parse_size (const char *text, gsize *out)
@@ -143,6 +171,12 @@ flush_out (Run *run)
 static void
 report_error (Run *run, const char *source, const GError *error)
 {
+    /* --format=headers still prints a field, verdict=error; the exit status says why. */
+    if (run->format == FORMAT_HEADERS) {
+        md_filter_field (run->out, NULL, error, NULL, "\n");
+        if (!flush_out (run))
+            worsen (run, EXIT_IOERR);
+    }
     if (!run->quiet || error->code != MD_ERROR_NOT_MAIL)
         g_printerr ("maildiag: %s: %s\n", source, error->message);
     worsen (run, exit_status_for (error));
@@ -157,14 +191,41 @@ analyse_one (Run *run, const char *source, guint index, const char *data, gsize 
         return FALSE;
     }
     run->messages++;
-    run->options.source = source;
-    run->options.index = index;
-    g_autoptr (GError) error = NULL;
-    g_autoptr (MdAnalysis) analysis = md_analyze_bytes (data, len, &run->options, &error);
+    return md_batch_push (run->batch, source, index, data, len);
+}
+
+/* --exit-verdict's status for a verdict, like spamc -E (DESIGN §7); the worst one wins. */
+static void
+note_verdict (Run *run, MdVerdict verdict)
+{
+    int status = 0;
+    if (verdict == MD_VERDICT_DELAYED || verdict == MD_VERDICT_DEFERRED)
+        status = 1;
+    else if (verdict == MD_VERDICT_SPAM)
+        status = 2;
+    else if (verdict == MD_VERDICT_REJECTED)
+        status = 3;
+    run->verdict_status = MAX (run->verdict_status, status);
+}
+
+/* Prints one message's result; md_batch calls it in input order, whatever -j says. */
+static gboolean
+output_one (const char *source, guint index, MdAnalysis *analysis, const GError *error,
+            gpointer user_data)
+{
+    Run *run = user_data;
+    (void) index;
+    run->printed++;
+    if (analysis != NULL)
+        note_verdict (run, analysis->summary.verdict);
     if (analysis == NULL) {
+        if (run->stats != NULL)
+            md_batch_stats_add_failed (run->stats);
         report_error (run, source, error);
         return TRUE;
     }
+    if (run->stats != NULL)
+        md_batch_stats_add (run->stats, analysis);
     switch (run->format) {
     case FORMAT_JSON:
         md_output_json (run->out, analysis, TRUE);
@@ -174,11 +235,19 @@ analyse_one (Run *run, const char *source, guint index, const char *data, gsize 
         break;
     case FORMAT_TEXT: {
         MdTextOptions text = { run->color, run->explain };
-        if (run->messages > 1)
+        if (run->printed > 1)
             g_string_append (run->out, "\n");
         md_output_text (run->out, analysis, &text);
         break;
     }
+    case FORMAT_HEADERS:
+        md_filter_field (run->out, analysis, NULL, NULL, "\n");
+        break;
+    case FORMAT_MARKDOWN:
+        if (run->printed > 1)
+            g_string_append (run->out, "\n---\n\n"); /* a rule, not a heading: blank line first */
+        md_output_markdown (run->out, analysis);
+        break;
     }
     if (!flush_out (run)) {
         g_printerr ("maildiag: writing output: %s\n", g_strerror (errno));
@@ -255,9 +324,53 @@ read_prefix (int fd, char *buf, gsize size)
     return (gssize) got;
 }
 
+/* --filter's report of each message it wrote: a verdict, or why it could not be analysed (the
+ * message still passed through, with verdict=error). */
+static void
+filter_notify (const MdAnalysis *analysis, const GError *error, gpointer user_data)
+{
+    Run *run = user_data;
+    if (analysis != NULL)
+        note_verdict (run, analysis->summary.verdict);
+    else if (!run->quiet && run->fail_all == NULL)
+        g_printerr ("maildiag: %s: %s (passed through with verdict=error)\n", run->options.source,
+                    error->message);
+}
+
+/* --filter (DESIGN §7): reads all of the input, then writes it back with X-Maildiag fields. Only
+ * a read or write failure is an error, EX_TEMPFAIL: the MTA then keeps the mail and retries. */
+static gboolean
+filter_fd (Run *run, const char *path, int fd, guint index)
+{
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GBytes) input = md_input_read_fd (fd, 0, FALSE, NULL, &error);
+    if (input == NULL) {
+        g_printerr ("maildiag: %s: %s\n", path, error->message);
+        worsen (run, EXIT_TEMPFAIL);
+        return FALSE;
+    }
+    gsize len;
+    const char *data = g_bytes_get_data (input, &len);
+    MdOptions analysis = run->options;
+    analysis.source = path;
+    analysis.index = index;
+    run->options.source = path;
+    MdFilterOptions options = {
+        &analysis, NULL, run->force_mbox, run->fail_all, filter_notify, run
+    };
+    if (!md_filter_write (stdout, data, len, &options) || fflush (stdout) != 0) {
+        g_printerr ("maildiag: writing output: %s\n", g_strerror (errno));
+        worsen (run, EXIT_TEMPFAIL);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean
 analyse_fd (Run *run, const char *path, int fd, guint index)
 {
+    if (run->filter)
+        return filter_fd (run, path, fd, index);
     Sniffed sniffed = { 0 };
     gssize n = read_prefix (fd, sniffed.prefix, 5);
     if (n < 0) {
@@ -296,11 +409,83 @@ analyse_fd (Run *run, const char *path, int fd, guint index)
     return analyse_one (run, path, index, whole, sniffed.prefix_len + rest_len);
 }
 
+static gboolean analyse_path (Run *run, const char *path, guint index);
+
+typedef struct {
+    char *name;
+    const char *sub; /* "cur" or "new" */
+} MaildirEntry;
+
+static int
+maildir_entry_compare (gconstpointer a, gconstpointer b)
+{
+    const MaildirEntry *x = a, *y = b;
+    int c = strcmp (x->name, y->name);
+    return c != 0 ? c : strcmp (x->sub, y->sub);
+}
+
+static void
+maildir_entry_clear (gpointer data)
+{
+    g_free (((MaildirEntry *) data)->name);
+}
+
+static gboolean
+is_maildir (const char *path)
+{
+    g_autofree char *cur = g_build_filename (path, "cur", NULL);
+    g_autofree char *new = g_build_filename (path, "new", NULL);
+    return g_file_test (path, G_FILE_TEST_IS_DIR) &&
+           (g_file_test (cur, G_FILE_TEST_IS_DIR) || g_file_test (new, G_FILE_TEST_IS_DIR));
+}
+
+/* A maildir: every file of cur/ and new/ (not tmp/, where mail is still being written) is a
+ * message, taken in file-name order: delivery names start with the time, and the order is the
+ * same on every run. Dot files are skipped. */
+static gboolean
+analyse_maildir (Run *run, const char *path)
+{
+    g_autoptr (GArray) names = g_array_new (FALSE, FALSE, sizeof (MaildirEntry));
+    g_array_set_clear_func (names, maildir_entry_clear);
+    static const char *const subs[] = { "cur", "new" };
+    for (guint s = 0; s < G_N_ELEMENTS (subs); s++) {
+        g_autofree char *dir_path = g_build_filename (path, subs[s], NULL);
+        g_autoptr (GError) error = NULL;
+        g_autoptr (GDir) dir = g_dir_open (dir_path, 0, &error);
+        if (dir == NULL) {
+            if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+                g_printerr ("maildiag: %s\n", error->message);
+                worsen (run, EXIT_IOERR);
+            }
+            continue;
+        }
+        const char *name;
+        while ((name = g_dir_read_name (dir)) != NULL) {
+            if (name[0] == '.')
+                continue;
+            MaildirEntry e = { g_strdup (name), subs[s] };
+            g_array_append_val (names, e);
+        }
+    }
+    g_array_sort (names, maildir_entry_compare);
+    for (guint i = 0; i < names->len; i++) {
+        const MaildirEntry *e = &g_array_index (names, MaildirEntry, i);
+        g_autofree char *file = g_build_filename (path, e->sub, e->name, NULL);
+        if (!g_file_test (file, G_FILE_TEST_IS_REGULAR))
+            continue;
+        if (!analyse_path (run, file, i))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean
 analyse_path (Run *run, const char *path, guint index)
 {
     if (strcmp (path, "-") == 0)
         return analyse_fd (run, path, STDIN_FILENO, index);
+    if (is_maildir (path))
+        return analyse_maildir (run, path);
     int fd = open (path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         g_printerr ("maildiag: %s: %s\n", path, g_strerror (errno));
@@ -371,8 +556,12 @@ main (int argc, char **argv)
         run.format = FORMAT_JSON;
     else if (strcmp (opt_format, "jsonl") == 0)
         run.format = FORMAT_JSONL;
+    else if (strcmp (opt_format, "markdown") == 0)
+        run.format = FORMAT_MARKDOWN;
+    else if (strcmp (opt_format, "headers") == 0)
+        run.format = FORMAT_HEADERS;
     else {
-        g_printerr ("maildiag: unknown format '%s' (text, json, jsonl)\nTry 'maildiag --help'.\n",
+        g_printerr ("maildiag: unknown format '%s' (text, json, jsonl, markdown, headers)\nTry 'maildiag --help'.\n",
                     opt_format);
         return EXIT_USAGE;
     }
@@ -386,6 +575,12 @@ main (int argc, char **argv)
     run.options.authserv_ids = (const char *const *) opt_authserv_ids;
     run.quiet = opt_quiet;
     run.force_mbox = opt_mbox;
+    run.filter = opt_filter;
+    if (opt_filter && opt_format != NULL) {
+        g_printerr ("maildiag: --filter writes the message itself: no --format\nTry 'maildiag "
+                    "--help'.\n");
+        return EXIT_USAGE;
+    }
     run.color = isatty (STDOUT_FILENO) && g_getenv ("NO_COLOR") == NULL;
 
     g_autoptr (MdRuleSet) rules = load_rules (opt_verbose, &error);
@@ -395,7 +590,11 @@ main (int argc, char **argv)
         for (char **line = lines; *line != NULL; line++)
             if (**line != '\0')
                 g_printerr ("maildiag: %s\n", *line);
-        return EXIT_CONFIG;
+        /* A filter must neither lose nor hold mail for a broken rule file: every message passes
+         * through with verdict=error (DESIGN §7). */
+        if (!opt_filter || opt_check_rules)
+            return EXIT_CONFIG;
+        run.fail_all = error;
     }
     if (opt_check_rules) {
         g_autoptr (GString) summary = g_string_new (NULL);
@@ -410,6 +609,19 @@ main (int argc, char **argv)
         g_printerr ("maildiag: several files need --format=jsonl, not json\n");
         return EXIT_USAGE;
     }
+    if (opt_jobs < 0) {
+        g_printerr ("maildiag: --jobs: %d is not a number of jobs\nTry 'maildiag --help'.\n",
+                    opt_jobs);
+        return EXIT_USAGE;
+    }
+    /* json is one message, --filter analyses on its own: no threads. Options are final here:
+     * the batch copies them. */
+    guint jobs = run.format == FORMAT_JSON || run.filter ? 1
+                 : opt_jobs > 0            ? (guint) opt_jobs
+                                           : md_batch_default_jobs ();
+    if (run.format == FORMAT_TEXT)
+        run.stats = md_batch_stats_new ();
+    run.batch = md_batch_new (&run.options, jobs, output_one, &run);
     run.out = g_string_sized_new (65536);
     if (n_files == 0) {
         analyse_path (&run, "-", 0);
@@ -418,6 +630,16 @@ main (int argc, char **argv)
             if (!analyse_path (&run, opt_files[i], i))
                 break;
     }
+    if (md_batch_finish (run.batch) && run.stats != NULL &&
+        md_batch_stats_get_analysed (run.stats) > 1) {
+        md_batch_stats_format_text (run.stats, run.out);
+        if (!flush_out (&run)) {
+            g_printerr ("maildiag: writing output: %s\n", g_strerror (errno));
+            worsen (&run, EXIT_IOERR);
+        }
+    }
+    md_batch_free (run.batch);
+    md_batch_stats_free (run.stats);
     g_string_free (run.out, TRUE);
     g_strfreev (opt_files);
     g_strfreev (opt_rules);
@@ -425,8 +647,11 @@ main (int argc, char **argv)
     g_free (opt_format);
     g_free (opt_max_size);
     if (fflush (stdout) != 0 || ferror (stdout) || fclose (stdout) != 0) {
-        g_printerr ("maildiag: writing output: %s\n", g_strerror (errno));
-        worsen (&run, EXIT_IOERR);
+        if (run.status != EXIT_TEMPFAIL) /* filter_fd said it already */
+            g_printerr ("maildiag: writing output: %s\n", g_strerror (errno));
+        worsen (&run, run.filter ? EXIT_TEMPFAIL : EXIT_IOERR);
     }
+    if (opt_exit_verdict)
+        worsen (&run, run.verdict_status);
     return run.status;
 }

@@ -1,6 +1,6 @@
 #!/bin/sh
-# check.sh SAMPLE - runs maildiag on samples/SAMPLE as json and as text and byte-compares with
-# tests/golden/SAMPLE-without-.eml.{json,txt}. MD_GOLDEN_UPDATE=1 rewrites them (on purpose only).
+# check.sh SAMPLE - runs maildiag on samples/SAMPLE as json, as text and as markdown and byte-compares
+# with tests/golden/SAMPLE-without-.eml.{json,txt,md}. MD_GOLDEN_UPDATE=1 rewrites them (on purpose only).
 set -eu
 sample=$1
 name=${sample%.eml}
@@ -10,11 +10,12 @@ trap 'rm -rf "$tmp"' EXIT
 status=0
 "$MAILDIAG" --format=json "samples/$sample" >"$tmp/$name.json" || status=$?
 "$MAILDIAG" --explain "samples/$sample" >"$tmp/$name.txt" || status=$?
+"$MAILDIAG" --format=markdown "samples/$sample" >"$tmp/$name.md" || status=$?
 if [ "$status" -ne 0 ]; then
     echo "maildiag exited $status on samples/$sample" >&2
     exit 1
 fi
-for ext in json txt; do
+for ext in json txt md; do
     want=tests/golden/$name.$ext
     if [ "${MD_GOLDEN_UPDATE:-}" = 1 ]; then
         cp "$tmp/$name.$ext" "$want"
