@@ -303,3 +303,18 @@ md_duration_format (gint64 seconds, char *buf, gsize size)
         g_snprintf (buf, size, "%s%" G_GUINT64_FORMAT "%c", sign, parts[first], units[first]);
     return buf;
 }
+
+const char *
+md_hop_describe_from (const MdHop *hop, char *buf, gsize size)
+{
+    const char *name = hop->from_rdns != NULL ? hop->from_rdns : hop->from_helo;
+    if (name != NULL && name[0] == '[' && hop->from_ip != NULL)
+        name = NULL; /* a HELO that is only the IP literal is not said twice */
+    if (name != NULL && hop->from_ip != NULL)
+        g_snprintf (buf, size, "%s [%s]", name, hop->from_ip);
+    else if (name != NULL || hop->from_ip != NULL)
+        g_snprintf (buf, size, "%s", name != NULL ? name : hop->from_ip);
+    else
+        return NULL;
+    return buf;
+}

@@ -231,22 +231,6 @@ append_spam (GString *out, const MdAnalysis *a)
     }
 }
 
-/* "name [ip]", where a HELO that is only the IP literal ("[192.0.2.1]") is not said twice. */
-static const char *
-hop_from (const MdHop *hop, char *buf, gsize size)
-{
-    const char *name = hop->from_rdns != NULL ? hop->from_rdns : hop->from_helo;
-    if (name != NULL && name[0] == '[' && hop->from_ip != NULL)
-        name = NULL;
-    if (name != NULL && hop->from_ip != NULL)
-        g_snprintf (buf, size, "%s [%s]", name, hop->from_ip);
-    else if (name != NULL || hop->from_ip != NULL)
-        g_snprintf (buf, size, "%s", name != NULL ? name : hop->from_ip);
-    else
-        return NULL;
-    return buf;
-}
-
 static void
 append_hops (GString *out, const MdAnalysis *a, const char *title)
 {
@@ -284,7 +268,7 @@ append_hops (GString *out, const MdAnalysis *a, const char *title)
         if (hop->has_delay)
             md_duration_format (hop->delay_s, delay, sizeof delay);
         char from[300];
-        const char *route = hop_from (hop, from, sizeof from);
+        const char *route = md_hop_describe_from (hop, from, sizeof from);
         g_autoptr (GString) with = g_string_new (hop->with);
         if (hop->tls != NULL)
             g_string_append_printf (with, "%s%s", with->len > 0 ? ", " : "", hop->tls);

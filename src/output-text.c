@@ -88,22 +88,6 @@ append_cut (GString *out, const char *text, guint width)
     }
 }
 
-/* "name [ip]", where a HELO that is only the IP literal ("[192.0.2.1]") is not said twice. */
-static const char *
-hop_from (const MdHop *hop, char *buf, gsize size)
-{
-    const char *name = hop->from_rdns != NULL ? hop->from_rdns : hop->from_helo;
-    if (name != NULL && name[0] == '[' && hop->from_ip != NULL)
-        name = NULL;
-    if (name != NULL && hop->from_ip != NULL)
-        g_snprintf (buf, size, "%s [%s]", name, hop->from_ip);
-    else if (name != NULL || hop->from_ip != NULL)
-        g_snprintf (buf, size, "%s", name != NULL ? name : hop->from_ip);
-    else
-        return NULL;
-    return buf;
-}
-
 static void
 append_hops (GString *out, const MdAnalysis *a, const Palette *p)
 {
@@ -139,7 +123,7 @@ append_hops (GString *out, const MdAnalysis *a, const Palette *p)
         char from[300];
         g_string_append_printf (out, "  %-3u %-19s  %s%-8s%s  ", hop->index, time, colour, delay,
                                 *colour ? p->reset : "");
-        const char *route = hop_from (hop, from, sizeof from);
+        const char *route = md_hop_describe_from (hop, from, sizeof from);
         /* A line that is no relay hop (qmail's "invoked by uid") is shown as written. */
         append_cut (out, route != NULL || hop->parse_ok ? route : hop->raw, CELL_MAX);
         g_string_append_printf (out, "\n  %-3s %-19s  %-8s  ", "", "", "");

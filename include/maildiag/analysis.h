@@ -310,6 +310,9 @@ MD_API const char *md_kind_to_string (MdKind kind);
 MD_API const char *md_severity_to_string (MdSeverity severity);
 MD_API const char *md_verdict_to_string (MdVerdict verdict);
 MD_API const char *md_line_ending_to_string (MdLineEnding ending);
+/* md_hop_describe_from - where a hop came from, as a person reads it: "name [ip]", "name" or
+ * "ip", written into @buf of @size bytes; returns @buf, or NULL when the hop names nothing */
+MD_API const char *md_hop_describe_from (const MdHop *hop, char *buf, gsize size);
 /* md_duration_format - @seconds as a person reads it ("12s", "47m 5s", "2h 5m", "3d 4h", "-9m"),
  * written into @buf of @size bytes; returns @buf */
 MD_API char *md_duration_format (gint64 seconds, char *buf, gsize size);
