@@ -6,32 +6,7 @@ set -u
 cd "$MD_SOURCE_ROOT"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-
-# check NAME WANT_STATUS COMMAND… : runs COMMAND (sh -c) and compares its exit status.
-check() {
-    name=$1 want=$2
-    shift 2
-    n=$((n + 1))
-    sh -c "$*" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    if [ "$got" -eq "$want" ]; then
-        echo "ok $n - $name"
-    else
-        echo "not ok $n - $name: exit $got, want $want"
-        sed 's/^/# /' "$tmp/err" | head -5
-        failed=$((failed + 1))
-    fi
-}
-# expect NAME SHELL-CONDITION : a condition on the last command's output files.
-expect() {
-    n=$((n + 1))
-    if sh -c "$2"; then echo "ok $n - $1"; else
-        echo "not ok $n - $1"
-        failed=$((failed + 1))
-    fi
-}
+. tests/tap.sh
 
 M=$MAILDIAG
 
